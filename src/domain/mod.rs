@@ -1,0 +1,14 @@
+//! The pure core: tools, auth policies, pagination and planning arithmetic.
+//!
+//! Invariant: nothing here performs I/O or names a framework (salvo, ureq, jsonwebtoken,
+//! mini-moka, tokio). Everything is unit-tested without sockets or a runtime.
+
+pub mod arguments;
+pub mod error;
+pub mod pagination;
+pub mod planning;
+pub mod policy;
+pub mod principal;
+pub mod secret;
+pub mod tools;
+pub mod upstream;

@@ -1,0 +1,242 @@
+//! `neonpanel_get_landed_cost`: landed cost per batch of one inventory item.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{optional_date, optional_text, valid_account_id};
+use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use crate::domain::arguments::ToolInput;
+use crate::domain::policy::AuthMode;
+use crate::domain::upstream::{CostItem, LandedCost};
+
+/// NeonPanel requires a start date; without `from` the whole history is asked for.
+pub const DEFAULT_FROM: &str = "2000-01-01";
+
+#[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
+#[serde(rename_all = "camelCase")]
+pub struct Input {
+    /// The account (company UUID) from neonpanel_list_accounts.
+    #[schemars(example = &"a1b2c3d4e5f6g7h8i9j0")]
+    #[garde(custom(valid_account_id))]
+    pub account_id: String,
+    /// The inventory item id from neonpanel_search_inventory.
+    #[schemars(example = 1001)]
+    #[garde(range(min = 1))]
+    pub inventory_id: i64,
+    /// Only this batch (the batchId of a previous answer).
+    #[schemars(example = &"PO-2024-0042")]
+    #[garde(custom(optional_text))]
+    pub batch_id: Option<String>,
+    /// Only this warehouse (UUID); all warehouses holding the item when omitted.
+    #[schemars(example = &"a1b2c3d4-e5f6-7890-abcd-ef1234567890")]
+    #[garde(custom(optional_text))]
+    pub warehouse_id: Option<String>,
+    /// Batches received on or after this date, YYYY-MM-DD.
+    #[schemars(example = &"2024-01-01")]
+    #[garde(custom(optional_date))]
+    pub from: Option<String>,
+}
+
+impl ToolInput for Input {}
+
+#[derive(Debug, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Component {
+    /// Cost type, such as "Purchase Price" or "Freight".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub amount: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+    pub batch_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    pub warehouse_id: String,
+    pub quantity: f64,
+    pub amount: f64,
+    pub unit_cost: f64,
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub inventory_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub currency: String,
+    pub quantity: f64,
+    pub amount: f64,
+    /// amount / quantity, or 0 when nothing is in stock.
+    pub unit_cost: f64,
+    pub batches: Vec<Batch>,
+}
+
+fn unit_cost(amount: f64, quantity: f64) -> f64 {
+    if quantity > 0.0 {
+        (amount / quantity * 10_000.0).round() / 10_000.0
+    } else {
+        0.0
+    }
+}
+
+fn batch(warehouse: &str, index: usize, item: CostItem) -> Batch {
+    let doc = item.batch.unwrap_or_default();
+    let from_link = doc
+        .link
+        .as_deref()
+        .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let batch_id = doc
+        .ref_number
+        .clone()
+        .or(from_link)
+        .unwrap_or_else(|| format!("{warehouse}-{}", index + 1));
+    let mut components: Vec<Component> = Vec::new();
+    for detail in item.details {
+        let kind = detail.kind.unwrap_or_else(|| "Other".to_owned());
+        match components.iter_mut().find(|c| c.kind == kind) {
+            Some(c) => c.amount += detail.amount,
+            None => components.push(Component {
+                kind,
+                amount: detail.amount,
+            }),
+        }
+    }
+    Batch {
+        batch_id,
+        reference: doc.ref_number,
+        date: doc.date.map(|d| d.chars().take(10).collect()),
+        warehouse_id: warehouse.to_owned(),
+        quantity: item.quantity,
+        amount: item.amount,
+        unit_cost: unit_cost(item.amount, item.quantity),
+        components,
+    }
+}
+
+/// Maps every page fetched, per warehouse, into one answer; `batch_id` keeps only that batch.
+#[must_use]
+pub fn map(inventory_id: i64, pages: Vec<(String, LandedCost)>, batch_id: Option<&str>) -> Output {
+    let mut sku = None;
+    let mut currency = None;
+    let mut batches = Vec::new();
+    for (warehouse, page) in pages {
+        sku = sku.or_else(|| page.inventory.as_ref().and_then(|i| i.sku.clone()));
+        currency = currency.or(page.currency.clone());
+        let offset = batches
+            .iter()
+            .filter(|b: &&Batch| b.warehouse_id == warehouse)
+            .count();
+        for (i, item) in page.data.into_iter().enumerate() {
+            currency = currency.or_else(|| item.currency.clone());
+            batches.push(batch(&warehouse, offset + i, item));
+        }
+    }
+    if let Some(wanted) = batch_id {
+        batches.retain(|b| b.batch_id == wanted);
+    }
+    let quantity = batches.iter().map(|b| b.quantity).sum();
+    let amount = batches.iter().map(|b| b.amount).sum();
+    Output {
+        inventory_id,
+        sku,
+        currency: currency.unwrap_or_default(),
+        quantity,
+        amount,
+        unit_cost: unit_cost(amount, quantity),
+        batches,
+    }
+}
+
+#[must_use]
+pub fn spec() -> ToolSpec {
+    ToolSpec {
+        id: ToolId::GetLandedCost,
+        name: "neonpanel_get_landed_cost",
+        alias: "neonpanel.getLandedCost",
+        title: "Get landed cost",
+        description: "Returns the landed cost of one inventory item in one NeonPanel account: \
+            total quantity, amount and unit cost, and per batch its reference, date, warehouse, \
+            quantity, amount, unit cost and cost components (purchase price, freight, duties \
+            and so on). Narrow with warehouseId, batchId or from (YYYY-MM-DD). Get inventoryId \
+            from neonpanel_search_inventory.",
+        default_mode: AuthMode::User,
+        input_schema: input_schema_for::<Input>(),
+        output_schema: schema_for::<Output>(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::upstream::{CostDetail, Document};
+
+    fn item(reference: &str, qty: f64, parts: &[(&str, f64)]) -> CostItem {
+        CostItem {
+            batch: Some(Document {
+                ref_number: Some(reference.into()),
+                ..Document::default()
+            }),
+            currency: Some("USD".into()),
+            amount: parts.iter().map(|p| p.1).sum(),
+            quantity: qty,
+            details: parts
+                .iter()
+                .map(|(k, a)| CostDetail {
+                    kind: Some((*k).into()),
+                    amount: *a,
+                    ..CostDetail::default()
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn batches_from_all_warehouses_are_totalled_and_components_grouped() {
+        let page = |items| LandedCost {
+            data: items,
+            ..LandedCost::default()
+        };
+        let pages = vec![
+            (
+                "wh-1".to_owned(),
+                page(vec![item(
+                    "PO-1",
+                    10.0,
+                    &[("Purchase Price", 50.0), ("Freight", 5.0), ("Freight", 5.0)],
+                )]),
+            ),
+            (
+                "wh-2".to_owned(),
+                page(vec![item("PO-2", 30.0, &[("Purchase Price", 90.0)])]),
+            ),
+        ];
+        let out = map(1001, pages, None);
+        assert_eq!(
+            (out.quantity, out.amount, out.unit_cost),
+            (40.0, 150.0, 3.75)
+        );
+        assert_eq!(out.currency, "USD");
+        assert_eq!(out.batches[0].components.len(), 2);
+        assert_eq!(out.batches[0].components[1].amount, 10.0);
+        assert_eq!(out.batches[0].unit_cost, 6.0);
+    }
+
+    #[test]
+    fn batch_filter_keeps_only_the_named_batch() {
+        let page = LandedCost {
+            data: vec![item("PO-1", 1.0, &[]), item("PO-2", 2.0, &[])],
+            ..LandedCost::default()
+        };
+        let out = map(1, vec![("wh".into(), page)], Some("PO-2"));
+        assert_eq!(out.batches.len(), 1);
+        assert_eq!(out.quantity, 2.0);
+    }
+}

@@ -1,0 +1,206 @@
+//! The tool catalogue (CONTRACT §6): one file per tool with its input, output and the mapping
+//! from NeonPanel's DTOs to the normalised output.
+
+mod common;
+pub mod get_account;
+pub mod get_landed_cost;
+pub mod list_accounts;
+pub mod plan_purchase;
+pub mod search_inventory;
+pub mod search_orders;
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+use super::policy::AuthMode;
+
+pub use common::{AccountId, is_iso_date};
+
+/// Which tool a spec describes; the app dispatches on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ToolId {
+    ListAccounts,
+    GetAccount,
+    SearchOrders,
+    SearchInventory,
+    GetLandedCost,
+    PlanPurchase,
+}
+
+/// Everything a client is told about a tool, plus its default credential policy.
+#[derive(Clone, Debug)]
+pub struct ToolSpec {
+    pub id: ToolId,
+    /// `^[a-z][a-z0-9_]{0,39}$`: legal for Claude, Bedrock (≤ 64 with a gateway prefix) and
+    /// ChatGPT alike.
+    pub name: &'static str,
+    /// The seed's dotted name, accepted at call time and never listed.
+    pub alias: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub default_mode: AuthMode,
+    pub input_schema: Value,
+    pub output_schema: Value,
+}
+
+/// The six tools, with schemas generated once.
+#[derive(Clone, Debug)]
+pub struct Catalogue {
+    tools: Vec<ToolSpec>,
+}
+
+impl Catalogue {
+    #[must_use]
+    pub fn standard() -> Self {
+        Self {
+            tools: vec![
+                list_accounts::spec(),
+                get_account::spec(),
+                search_orders::spec(),
+                search_inventory::spec(),
+                get_landed_cost::spec(),
+                plan_purchase::spec(),
+            ],
+        }
+    }
+
+    /// Finds a tool by its name or its dotted seed alias.
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<&ToolSpec> {
+        self.tools
+            .iter()
+            .find(|t| t.name == name || t.alias == name)
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &ToolSpec> {
+        self.tools.iter()
+    }
+}
+
+/// An inline JSON Schema (2020-12, no `$ref`) for `T`, without the generator's `$schema` and
+/// type-name `title`, which some clients reject or show to users.
+#[must_use]
+pub fn schema_for<T: JsonSchema>() -> Value {
+    let generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("title");
+        object.remove("$schema");
+    }
+    schema
+}
+
+/// Like [`schema_for`], for tool inputs: an optional parameter is simply not `required`, so
+/// `["string","null"]` becomes `"string"` (Bedrock and some ChatGPT paths reject type arrays).
+#[must_use]
+pub fn input_schema_for<T: JsonSchema>() -> Value {
+    let mut schema = schema_for::<T>();
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for prop in props.values_mut() {
+            let single = match prop.get("type") {
+                Some(Value::Array(types)) => {
+                    let mut rest = types.iter().filter(|t| t.as_str() != Some("null"));
+                    match (rest.next(), rest.next()) {
+                        (Some(only), None) => Some(only.clone()),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let (Some(single), Some(obj)) = (single, prop.as_object_mut()) {
+                obj.insert("type".to_owned(), single);
+            }
+        }
+    }
+    schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_tool_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        name.len() <= 40
+            && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !name.contains("__")
+    }
+
+    fn walk(value: &Value, f: &mut dyn FnMut(&serde_json::Map<String, Value>)) {
+        match value {
+            Value::Object(map) => {
+                f(map);
+                map.values().for_each(|v| walk(v, f));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, f)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_tool_obeys_the_naming_and_schema_rules() {
+        let catalogue = Catalogue::standard();
+        assert_eq!(catalogue.iter().len(), 6);
+        for tool in catalogue.iter() {
+            assert!(is_tool_name(tool.name), "{}", tool.name);
+            assert!(tool.alias.contains('.'), "{}", tool.alias);
+            assert!(tool.description.len() <= 1200, "{}", tool.name);
+            assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
+            assert_eq!(tool.output_schema["type"], "object", "{}", tool.name);
+            let params = tool.input_schema["properties"]
+                .as_object()
+                .expect("properties");
+            assert!(
+                params.len() <= 5,
+                "{} has {} parameters",
+                tool.name,
+                params.len()
+            );
+            for (param, schema) in params {
+                let types = match &schema["type"] {
+                    Value::String(t) => vec![t.as_str()],
+                    other => panic!("{}.{param} has type {other}", tool.name),
+                };
+                for t in types {
+                    assert!(
+                        ["string", "number", "integer", "boolean", "array"].contains(&t),
+                        "{}.{param}: {t}",
+                        tool.name
+                    );
+                }
+                assert!(
+                    schema["examples"].is_array(),
+                    "{}.{param} lacks examples",
+                    tool.name
+                );
+                assert!(
+                    schema["description"].is_string(),
+                    "{}.{param} lacks a description",
+                    tool.name
+                );
+            }
+            for schema in [&tool.input_schema, &tool.output_schema] {
+                walk(schema, &mut |map| {
+                    assert!(!map.contains_key("$ref"), "{} has a $ref", tool.name);
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn dotted_seed_names_find_their_tools() {
+        let catalogue = Catalogue::standard();
+        assert_eq!(
+            catalogue.find("neonpanel.getAccount").map(|t| t.name),
+            Some("neonpanel_get_account")
+        );
+        assert!(catalogue.find("neonpanel_unknown").is_none());
+    }
+}

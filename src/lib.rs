@@ -1,0 +1,6 @@
+//! neonpanel-mcp: a remote MCP server for NeonPanel.
+//!
+//! Hexagonal layout: [`domain`] (pure) ← [`ports`] (traits) ← [`app`] (use cases, wiring)
+//! ← [`adapters`] (salvo, HTTP clients, session stores).
+
+pub mod domain;
