@@ -3,4 +3,7 @@
 //! Hexagonal layout: [`domain`] (pure) ← [`ports`] (traits) ← [`app`] (use cases, wiring)
 //! ← [`adapters`] (salvo, HTTP clients, session stores).
 
+pub mod adapters;
+pub mod app;
 pub mod domain;
+pub mod ports;

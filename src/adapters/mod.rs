@@ -1,0 +1,3 @@
+//! Adapters: the frameworks and protocols at the edge, implementing the ports.
+
+pub mod outbound;

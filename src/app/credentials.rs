@@ -1,0 +1,228 @@
+//! Chooses and obtains the NeonPanel credential of one tool call (CONTRACT §4), and enforces
+//! the account-reach invariant for service-token calls.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mini_moka::sync::Cache;
+
+use super::failure::ToolFailure;
+use crate::domain::error::{CredentialError, UpstreamErrorKind};
+use crate::domain::policy::{AccountPermissions, AccountReach, CredentialPlan, ToolPolicy};
+use crate::domain::principal::{Caller, Subject};
+use crate::domain::secret::BearerToken;
+use crate::ports::{NeonPanelApi, ServiceTokens, UserCredential, UserCredentials};
+
+/// The credential a call runs with.
+#[derive(Clone, Debug)]
+pub enum Grant {
+    /// The caller's own NeonPanel credential: NeonPanel enforces their permissions.
+    User(BearerToken),
+    /// The service token, confined to the accounts the caller is known to reach.
+    Service {
+        token: BearerToken,
+        reach: AccountReach,
+        permissions: Option<AccountPermissions>,
+    },
+}
+
+impl Grant {
+    #[must_use]
+    pub fn token(&self) -> &BearerToken {
+        match self {
+            Self::User(token) | Self::Service { token, .. } => token,
+        }
+    }
+
+    /// Whether the call may show or touch `account`.
+    #[must_use]
+    pub fn reaches(&self, account: &str) -> bool {
+        match self {
+            Self::User(_) => true,
+            Self::Service { reach, .. } => reach.contains(account),
+        }
+    }
+
+    /// # Errors
+    /// A `forbidden` failure when a service-token call would touch an unreachable account.
+    pub fn ensure_reach(&self, account: &str) -> Result<(), ToolFailure> {
+        match self {
+            Self::User(_) => Ok(()),
+            Self::Service { reach, .. } => reach.ensure(account).map_err(ToolFailure::from),
+        }
+    }
+}
+
+/// How many pages of the caller's company list are read to learn their reach.
+const MAX_REACH_PAGES: u32 = 20;
+
+pub struct Credentials {
+    users: Arc<dyn UserCredentials>,
+    service: Arc<dyn ServiceTokens>,
+    api: Arc<dyn NeonPanelApi>,
+    /// Accounts each subject reaches, learned from their own company list.
+    reach_cache: Cache<(Subject, Option<String>), AccountReach>,
+    /// RFC 9728 protected-resource metadata URL, for `WWW-Authenticate` challenges.
+    resource_metadata: String,
+}
+
+impl Credentials {
+    #[must_use]
+    pub fn new(
+        users: Arc<dyn UserCredentials>,
+        service: Arc<dyn ServiceTokens>,
+        api: Arc<dyn NeonPanelApi>,
+        resource_metadata: String,
+    ) -> Self {
+        let reach_cache = Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(Duration::from_secs(300))
+            .build();
+        Self {
+            users,
+            service,
+            api,
+            reach_cache,
+            resource_metadata,
+        }
+    }
+
+    /// Adds the challenge that asks the client to sign in again (RFC 6750 §3).
+    #[must_use]
+    pub fn reauthenticate(&self, mut failure: ToolFailure) -> ToolFailure {
+        failure.www_authenticate = Some(format!(
+            "Bearer error=\"invalid_token\", resource_metadata=\"{}\"",
+            self.resource_metadata
+        ));
+        failure
+    }
+
+    /// Adds the challenge that asks for more scopes (RFC 6750 §3.1 `insufficient_scope`).
+    #[must_use]
+    pub fn step_up(&self, mut failure: ToolFailure, scope: &str) -> ToolFailure {
+        failure.www_authenticate = Some(format!(
+            "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{}\"",
+            self.resource_metadata
+        ));
+        failure
+    }
+
+    /// Obtains the credential `policy` calls for.
+    ///
+    /// # Errors
+    /// A [`ToolFailure`] the caller can act on: sign in again, try later, or no access.
+    pub async fn grant(&self, caller: &Caller, policy: &ToolPolicy) -> Result<Grant, ToolFailure> {
+        match CredentialPlan::for_mode(policy.mode, self.users.is_configured()) {
+            CredentialPlan::UserOnly => match self.users.user_credential(caller).await {
+                Ok(credential) => self.from_user_credential(caller, credential).await,
+                Err(e) => Err(self.credential_failure(&e)),
+            },
+            CredentialPlan::ServiceOnly => self.service_grant(caller, None).await,
+            CredentialPlan::UserThenService => match self.users.user_credential(caller).await {
+                Ok(credential) => self.from_user_credential(caller, credential).await,
+                Err(CredentialError::Rejected) => {
+                    Err(self.credential_failure(&CredentialError::Rejected))
+                }
+                Err(_) => self.service_grant(caller, None).await,
+            },
+        }
+    }
+
+    /// Forgets whatever credential `grant` came from, after NeonPanel answered 401.
+    pub async fn evict(&self, caller: &Caller, grant: &Grant) {
+        match grant {
+            Grant::User(_) => self.users.evict(caller).await,
+            Grant::Service { .. } => self.service.evict().await,
+        }
+    }
+
+    async fn from_user_credential(
+        &self,
+        caller: &Caller,
+        credential: UserCredential,
+    ) -> Result<Grant, ToolFailure> {
+        match credential {
+            UserCredential::Jwt(token) => Ok(Grant::User(token)),
+            UserCredential::Permissions(permissions) => {
+                self.service_grant(caller, Some(permissions)).await
+            }
+        }
+    }
+
+    async fn service_grant(
+        &self,
+        caller: &Caller,
+        permissions: Option<AccountPermissions>,
+    ) -> Result<Grant, ToolFailure> {
+        let token = self
+            .service
+            .service_token()
+            .await
+            .map_err(|e| self.credential_failure(&e))?;
+        let mut reach = AccountReach::of_principal(&caller.principal);
+        match &permissions {
+            Some(p) => reach.extend(p.reach()),
+            None => reach.extend(self.learned_reach(caller).await),
+        }
+        Ok(Grant::Service {
+            token,
+            reach,
+            permissions,
+        })
+    }
+
+    /// The caller's own company list, read with their user credential when one can be had.
+    /// Without one the reach is what the token itself proves (its tenant claim).
+    async fn learned_reach(&self, caller: &Caller) -> AccountReach {
+        let key = (
+            caller.principal.subject.clone(),
+            caller
+                .principal
+                .tenant
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
+        );
+        if let Some(reach) = self.reach_cache.get(&key) {
+            return reach;
+        }
+        if !self.users.is_configured() {
+            return AccountReach::default();
+        }
+        let user_token = match self.users.user_credential(caller).await {
+            Ok(UserCredential::Jwt(token)) => token,
+            Ok(UserCredential::Permissions(p)) => return p.reach(),
+            Err(_) => return AccountReach::default(),
+        };
+        let mut accounts = Vec::new();
+        let mut page = 1;
+        while page <= MAX_REACH_PAGES {
+            match self.api.list_companies(&user_token, page, 60).await {
+                Ok(companies) => {
+                    accounts.extend(companies.data.into_iter().map(|c| c.uuid));
+                    if companies.current_page >= companies.last_page {
+                        break;
+                    }
+                    page += 1;
+                }
+                Err(e) if e.kind == UpstreamErrorKind::Unauthorized => {
+                    self.users.evict(caller).await;
+                    return AccountReach::default();
+                }
+                // Unknown reach is an empty reach: refuse rather than guess.
+                Err(_) => return AccountReach::default(),
+            }
+        }
+        let reach = AccountReach::from_accounts(accounts);
+        self.reach_cache.insert(key, reach.clone());
+        reach
+    }
+
+    fn credential_failure(&self, error: &CredentialError) -> ToolFailure {
+        let failure = ToolFailure::from_credential(error);
+        if matches!(error, CredentialError::Rejected) {
+            self.reauthenticate(failure)
+        } else {
+            failure
+        }
+    }
+}

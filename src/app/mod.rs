@@ -1,0 +1,7 @@
+//! The application: use cases over the ports, and the wiring that builds them.
+
+pub mod credentials;
+pub mod failure;
+pub mod protocol;
+pub mod service;
+pub mod tools;

@@ -1,0 +1,297 @@
+//! `McpService`: answers one JSON-RPC message for a verified caller. Transport-agnostic: the
+//! streamable and SSE handlers both call [`McpService::handle`].
+
+use serde_json::{Map, Value, json};
+
+use super::failure::ToolFailure;
+use super::protocol::jsonrpc::{error_response, result_response};
+use super::protocol::modern::META_SERVER_INFO;
+use super::protocol::{Message, ProtocolVersion, RpcError};
+use super::tools::{ParsedCall, ToolRunner};
+use crate::domain::pagination::Cursor;
+use crate::domain::principal::{Caller, ScopeSet};
+use crate::domain::tools::{Catalogue, ToolSpec};
+
+const SERVER_NAME: &str = "neonpanel-mcp";
+const SERVER_TITLE: &str = "NeonPanel";
+const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Cursor namespace of `tools/list`.
+const TOOLS_LIST: &str = "tools";
+/// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `ttlMs`).
+const LIST_TTL_MS: u64 = 300_000;
+
+const INSTRUCTIONS: &str = "NeonPanel is inventory and accounting software for Amazon sellers. \
+These read-only tools look up the signed-in user's NeonPanel accounts (companies), sales orders, \
+inventory items, landed cost per batch, and compute purchase (reorder) plans. Start with \
+neonpanel_list_accounts to get an accountId, then pass it to the other tools. Lists are \
+paginated: pass nextCursor back as cursor. Dates are YYYY-MM-DD. Errors come back as results \
+with isError and a short explanation; access to an account the user cannot reach is refused.";
+
+/// How the transport should answer a reply, beyond its body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyStatus {
+    Ok,
+    BadRequest,
+    NotFound,
+    Internal,
+}
+
+impl ReplyStatus {
+    /// The HTTP status for a JSON-RPC error `code` in the given era: 2026-07-28 maps unknown
+    /// methods to 404 and protocol errors to 400; earlier revisions answer method-level errors
+    /// with 200 like every SDK, and framing errors with 400.
+    #[must_use]
+    pub fn for_error(code: i32, modern: bool) -> Self {
+        match code {
+            RpcError::METHOD_NOT_FOUND if modern => Self::NotFound,
+            RpcError::INTERNAL if modern => Self::Internal,
+            RpcError::INVALID_PARAMS if modern => Self::BadRequest,
+            RpcError::PARSE_ERROR
+            | RpcError::INVALID_REQUEST
+            | RpcError::HEADER_MISMATCH
+            | RpcError::MISSING_CLIENT_CAPABILITY
+            | RpcError::UNSUPPORTED_VERSION => Self::BadRequest,
+            _ => Self::Ok,
+        }
+    }
+}
+
+/// One JSON-RPC response and how to send it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub body: Value,
+    pub status: ReplyStatus,
+    /// Set by `initialize`: the version the session now speaks.
+    pub negotiated: Option<ProtocolVersion>,
+}
+
+impl Reply {
+    #[must_use]
+    pub fn error(id: Option<Value>, error: &RpcError, modern: bool) -> Self {
+        Self {
+            body: error_response(id, error),
+            status: ReplyStatus::for_error(error.code, modern),
+            negotiated: None,
+        }
+    }
+}
+
+pub struct McpService {
+    catalogue: Catalogue,
+    listing: Vec<Value>,
+    runner: ToolRunner,
+    tools_page_size: usize,
+}
+
+impl McpService {
+    #[must_use]
+    pub fn new(
+        catalogue: Catalogue,
+        runner: ToolRunner,
+        required_scopes: &ScopeSet,
+        tools_page_size: usize,
+    ) -> Self {
+        let listing = catalogue
+            .iter()
+            .map(|spec| {
+                let policy = runner.policy(spec.id);
+                let mode = policy.map_or(spec.default_mode, |p| p.mode);
+                let scopes = policy.map_or_else(
+                    || required_scopes.clone(),
+                    |p| required_scopes.union(&p.extra_scopes),
+                );
+                describe(spec, mode.as_str(), &scopes)
+            })
+            .collect();
+        Self {
+            catalogue,
+            listing,
+            runner,
+            tools_page_size: tools_page_size.max(1),
+        }
+    }
+
+    /// Answers one message; `None` for notifications and client responses (HTTP 202).
+    pub async fn handle(
+        &self,
+        caller: &Caller,
+        version: ProtocolVersion,
+        message: Message,
+    ) -> Option<Reply> {
+        let Message::Request { id, method, params } = message else {
+            return None;
+        };
+        let modern = version.is_modern();
+        let mut negotiated = None;
+        let outcome = match (method.as_str(), modern) {
+            ("initialize", false) => {
+                let v = ProtocolVersion::negotiate(
+                    params
+                        .as_ref()
+                        .and_then(|p| p.get("protocolVersion"))
+                        .and_then(Value::as_str),
+                );
+                negotiated = Some(v);
+                Ok(initialize_result(v))
+            }
+            ("ping", false) => Ok(json!({})),
+            ("server/discover", true) => Ok(discover_result()),
+            ("tools/list", _) => self.list_tools(params.as_ref()),
+            ("tools/call", _) => self.call_tool(caller, version, params.as_ref()).await,
+            _ => Err(RpcError::method_not_found(&method)),
+        };
+        Some(match outcome {
+            Ok(mut result) => {
+                if modern {
+                    decorate_modern(&mut result, &method);
+                }
+                Reply {
+                    body: result_response(id, result),
+                    status: ReplyStatus::Ok,
+                    negotiated,
+                }
+            }
+            Err(error) => Reply::error(Some(id), &error, modern),
+        })
+    }
+
+    fn list_tools(&self, params: Option<&Map<String, Value>>) -> Result<Value, RpcError> {
+        let cursor = params.and_then(|p| p.get("cursor")).and_then(Value::as_str);
+        let start = match cursor {
+            None => 0,
+            Some(text) => Cursor::decode(TOOLS_LIST, text)
+                .ok()
+                .and_then(|c| usize::try_from(c.page).ok())
+                .filter(|start| *start < self.listing.len())
+                .ok_or_else(|| RpcError::invalid_params("Invalid cursor for tools/list"))?,
+        };
+        let end = (start + self.tools_page_size).min(self.listing.len());
+        let tools: Vec<Value> = self.listing.get(start..end).unwrap_or_default().to_vec();
+        let mut result = json!({ "tools": tools });
+        if end < self.listing.len() {
+            let page = u32::try_from(end).map_err(|_| RpcError::internal())?;
+            result["nextCursor"] = Value::String(
+                Cursor {
+                    list: TOOLS_LIST,
+                    page,
+                }
+                .encode(),
+            );
+        }
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        caller: &Caller,
+        version: ProtocolVersion,
+        params: Option<&Map<String, Value>>,
+    ) -> Result<Value, RpcError> {
+        let name = params
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| RpcError::invalid_params("tools/call needs params.name"))?;
+        let spec = self
+            .catalogue
+            .find(name)
+            .ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+        let call = match ParsedCall::parse(spec, params.and_then(|p| p.get("arguments"))) {
+            Ok(call) => call,
+            Err(errors) if version.argument_errors_in_result() => {
+                return Ok(failure_result(&ToolFailure::invalid_arguments(&errors)));
+            }
+            Err(errors) => {
+                return Err(RpcError::invalid_params(errors.to_string())
+                    .with_data(json!({ "fields": errors.0 })));
+            }
+        };
+        Ok(match self.runner.run(caller, call).await {
+            Ok(structured) => success_result(structured),
+            Err(failure) => {
+                tracing::info!(
+                    tool = spec.name,
+                    code = failure.code,
+                    status = failure.status,
+                    "tool failed"
+                );
+                failure_result(&failure)
+            }
+        })
+    }
+}
+
+fn initialize_result(version: ProtocolVersion) -> Value {
+    json!({
+        "protocolVersion": version.as_str(),
+        "capabilities": { "tools": { "listChanged": false } },
+        "serverInfo": { "name": SERVER_NAME, "title": SERVER_TITLE, "version": SERVER_VERSION },
+        "instructions": INSTRUCTIONS,
+    })
+}
+
+fn discover_result() -> Value {
+    json!({
+        "supportedVersions": ProtocolVersion::supported(),
+        "capabilities": { "tools": { "listChanged": false } },
+        "instructions": INSTRUCTIONS,
+    })
+}
+
+/// 2026-07-28: every result says its `resultType` and names the server; lists and discovery
+/// are cacheable, and public (the same for every caller).
+fn decorate_modern(result: &mut Value, method: &str) {
+    let Some(object) = result.as_object_mut() else {
+        return;
+    };
+    object.insert("resultType".into(), json!("complete"));
+    object.insert(
+        "_meta".into(),
+        json!({ META_SERVER_INFO: { "name": SERVER_NAME, "title": SERVER_TITLE, "version": SERVER_VERSION } }),
+    );
+    if matches!(method, "tools/list" | "server/discover") {
+        object.insert("ttlMs".into(), json!(LIST_TTL_MS));
+        object.insert("cacheScope".into(), json!("public"));
+    }
+}
+
+fn success_result(structured: Value) -> Value {
+    let text = structured.to_string();
+    json!({
+        "content": [{ "type": "text", "text": text }],
+        "structuredContent": structured,
+        "isError": false,
+    })
+}
+
+fn failure_result(failure: &ToolFailure) -> Value {
+    let mut result = json!({
+        "content": [{ "type": "text", "text": failure.message }],
+        "structuredContent": failure.to_json(),
+        "isError": true,
+    });
+    if let Some(challenge) = &failure.www_authenticate {
+        result["_meta"] = json!({ "mcp/www_authenticate": [challenge] });
+    }
+    result
+}
+
+/// The `tools/list` entry of one tool (CONTRACT §6).
+fn describe(spec: &ToolSpec, mode: &str, scopes: &ScopeSet) -> Value {
+    let schemes = json!([{ "type": "oauth2", "scopes": scopes.iter().collect::<Vec<_>>() }]);
+    json!({
+        "name": spec.name,
+        "title": spec.title,
+        "description": spec.description,
+        "inputSchema": spec.input_schema,
+        "outputSchema": spec.output_schema,
+        "annotations": {
+            "title": spec.title,
+            "readOnlyHint": true,
+            "destructiveHint": false,
+            "idempotentHint": true,
+            "openWorldHint": false,
+        },
+        "securitySchemes": schemes,
+        "_meta": { "neonpanel/authMode": mode, "securitySchemes": schemes },
+    })
+}

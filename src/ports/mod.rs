@@ -1,0 +1,17 @@
+//! Ports: the capabilities the application needs from the outside world, as traits.
+//!
+//! Each trait is one outside actor. Adapters implement them; tests substitute mockall doubles
+//! (`Mock*` under `cfg(test)`, or `mockall::mock!` in integration tests).
+
+mod auth;
+mod neonpanel;
+mod sessions;
+
+pub use auth::{Authenticator, Clock, ServiceTokens, UserCredential, UserCredentials};
+pub use neonpanel::NeonPanelApi;
+pub use sessions::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
+
+#[cfg(test)]
+pub use auth::{MockAuthenticator, MockServiceTokens, MockUserCredentials};
+#[cfg(test)]
+pub use neonpanel::MockNeonPanelApi;

@@ -1,0 +1,64 @@
+//! The NeonPanel REST API, as typed calls (CONTRACT §5).
+
+use crate::domain::error::UpstreamError;
+use crate::domain::secret::BearerToken;
+use crate::domain::upstream::{
+    Company, InventoryDetails, InventoryItem, InventoryQuery, Invoice, InvoiceQuery, LandedCost,
+    LandedCostQuery, Page,
+};
+
+/// Every call takes the credential to send; the adapter never picks one itself.
+///
+/// # Errors
+/// Every method fails with an [`UpstreamError`] normalised to the codes of CONTRACT §5.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait::async_trait]
+pub trait NeonPanelApi: Send + Sync + 'static {
+    /// `GET /api/v1/companies?page&per_page`.
+    async fn list_companies(
+        &self,
+        token: &BearerToken,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Company>, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/permissions`.
+    async fn company_permissions(
+        &self,
+        token: &BearerToken,
+        company: &str,
+    ) -> Result<Vec<String>, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/invoices`.
+    async fn list_invoices(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        query: &InvoiceQuery,
+    ) -> Result<Page<Invoice>, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/inventory-items`.
+    async fn list_inventory(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        query: &InventoryQuery,
+    ) -> Result<Page<InventoryItem>, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/inventory-items/{id}/landed-cost`.
+    async fn landed_cost(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        inventory_id: i64,
+        query: &LandedCostQuery,
+    ) -> Result<LandedCost, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/inventory-items/{id}/balances`.
+    async fn inventory_details(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        inventory_id: i64,
+    ) -> Result<InventoryDetails, UpstreamError>;
+}
