@@ -1,3 +1,5 @@
 //! Adapters: the frameworks and protocols at the edge, implementing the ports.
 
+pub mod http;
 pub mod outbound;
+pub mod sessions;

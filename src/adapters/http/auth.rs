@@ -1,0 +1,170 @@
+//! The auth hoop: bearer token → [`Caller`] in the depot, or 401/403 with an RFC 6750
+//! challenge that points at our RFC 9728 metadata. Rendered here, once, for every route.
+
+use std::sync::Arc;
+
+use salvo::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use salvo::prelude::*;
+use serde_json::json;
+
+use super::HttpState;
+use crate::domain::error::AuthError;
+use crate::domain::principal::Caller;
+use crate::domain::secret::Secret;
+
+/// Tokens longer than this are refused before any parsing (a JWT is a few KiB at most).
+const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+pub struct AuthHoop {
+    state: Arc<HttpState>,
+    /// `resource_metadata` of the challenge for the route this hoop guards.
+    metadata_url: String,
+}
+
+impl AuthHoop {
+    #[must_use]
+    pub fn new(state: &Arc<HttpState>, resource_path: &str) -> Self {
+        Self {
+            state: Arc::clone(state),
+            metadata_url: state.settings.metadata_url(resource_path),
+        }
+    }
+
+    fn challenge(&self, error: Option<(&str, &str)>, scope: &str) -> String {
+        let mut header = String::from("Bearer ");
+        if let Some((code, description)) = error {
+            header.push_str(&format!(
+                "error=\"{code}\", error_description=\"{description}\", "
+            ));
+        }
+        header.push_str(&format!("resource_metadata=\"{}\"", self.metadata_url));
+        if !scope.is_empty() {
+            header.push_str(&format!(", scope=\"{scope}\""));
+        }
+        header
+    }
+
+    fn reject(
+        &self,
+        res: &mut Response,
+        status: StatusCode,
+        error: Option<(&str, &str)>,
+        scope: &str,
+    ) {
+        let challenge = self.challenge(error, scope);
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            res.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+        let (code, description) =
+            error.unwrap_or(("invalid_request", "a bearer token is required"));
+        res.status_code(status);
+        res.render(Json(
+            json!({ "error": code, "error_description": description }),
+        ));
+    }
+}
+
+/// The bearer token of `Authorization`, when the header holds one (RFC 6750 §2.1; the
+/// query-string form of §2.3 is deliberately not supported).
+fn bearer(req: &Request) -> Result<Option<&str>, &'static str> {
+    let Some(value) = req.headers().get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| "the Authorization header is not text")?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or("expected `Authorization: Bearer <token>`")?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err("expected `Authorization: Bearer <token>`");
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Ok(None);
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err("the token is too large");
+    }
+    Ok(Some(token))
+}
+
+#[async_trait]
+impl Handler for AuthHoop {
+    async fn handle(
+        &self,
+        req: &mut Request,
+        depot: &mut Depot,
+        res: &mut Response,
+        ctrl: &mut FlowCtrl,
+    ) {
+        let required = self.state.settings.required_scopes.to_string();
+        let token = match bearer(req) {
+            Ok(Some(token)) => Secret::new(token),
+            Ok(None) => {
+                self.reject(res, StatusCode::UNAUTHORIZED, None, &required);
+                ctrl.skip_rest();
+                return;
+            }
+            Err(why) => {
+                self.reject(
+                    res,
+                    StatusCode::UNAUTHORIZED,
+                    Some(("invalid_token", why)),
+                    &required,
+                );
+                ctrl.skip_rest();
+                return;
+            }
+        };
+        let principal = match self.state.authenticator.authenticate(&token).await {
+            Ok(principal) => principal,
+            Err(AuthError::InvalidToken(why)) => {
+                self.reject(
+                    res,
+                    StatusCode::UNAUTHORIZED,
+                    Some(("invalid_token", why)),
+                    &required,
+                );
+                ctrl.skip_rest();
+                return;
+            }
+            Err(e @ (AuthError::Unavailable | AuthError::NotConfigured(_))) => {
+                tracing::warn!(error = %e, "token verification unavailable");
+                res.status_code(StatusCode::SERVICE_UNAVAILABLE);
+                res.headers_mut()
+                    .insert("retry-after", HeaderValue::from_static("5"));
+                res.render(Json(json!({
+                    "error": "temporarily_unavailable",
+                    "error_description": "token verification is unavailable; try again shortly",
+                })));
+                ctrl.skip_rest();
+                return;
+            }
+        };
+        let missing = principal
+            .scopes
+            .missing(&self.state.settings.required_scopes);
+        if !missing.is_empty() {
+            // RFC 6750 §3.1: insufficient_scope names the scope needed.
+            self.reject(
+                res,
+                StatusCode::FORBIDDEN,
+                Some(("insufficient_scope", "the token lacks a required scope")),
+                &required,
+            );
+            ctrl.skip_rest();
+            return;
+        }
+        depot.insert_typed(Caller {
+            principal,
+            access_token: token,
+        });
+        ctrl.call_next(req, depot, res).await;
+    }
+}
+
+/// The caller the hoop put in the depot.
+pub fn caller(depot: &Depot) -> Option<&Caller> {
+    depot.get_typed::<Caller>().ok()
+}

@@ -1,0 +1,135 @@
+//! The salvo HTTP surface (CONTRACT §2): routes, the auth hoop, both MCP transports, health
+//! and discovery documents. Domain and app errors are mapped to the wire here and only here.
+
+mod auth;
+mod health;
+mod reply;
+mod sse;
+mod streamable;
+mod well_known;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use salvo::prelude::*;
+
+use crate::app::service::McpService;
+use crate::domain::principal::ScopeSet;
+use crate::ports::{Authenticator, SessionBus};
+
+pub use auth::AuthHoop;
+
+/// What the HTTP layer needs to know of the configuration.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Canonical MCP URL (`MCP_RESOURCE_URL`), e.g. `https://mcp.example.com/mcp`.
+    pub resource_url: String,
+    /// Token issuer, advertised as the authorization server (RFC 9728 §2).
+    pub issuer: String,
+    /// Scopes every call needs.
+    pub required_scopes: ScopeSet,
+    /// Every scope any tool may need (`scopes_supported`).
+    pub scopes_supported: ScopeSet,
+    pub max_body_bytes: usize,
+    pub heartbeat: Duration,
+    pub enable_sse: bool,
+    pub enable_streamable_http: bool,
+}
+
+impl HttpSettings {
+    /// Scheme and authority of the resource URL.
+    #[must_use]
+    pub fn origin(&self) -> &str {
+        let url = self.resource_url.as_str();
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        let end = url
+            .get(after_scheme..)
+            .and_then(|rest| rest.find('/'))
+            .map_or(url.len(), |i| after_scheme + i);
+        url.get(..end).unwrap_or(url)
+    }
+
+    /// RFC 9728 §3.1: the well-known segment is inserted before the resource's path.
+    #[must_use]
+    pub fn metadata_url(&self, resource_path: &str) -> String {
+        format!(
+            "{}/.well-known/oauth-protected-resource{resource_path}",
+            self.origin()
+        )
+    }
+}
+
+/// Shared state of every handler.
+pub struct HttpState {
+    pub service: Arc<McpService>,
+    pub authenticator: Arc<dyn Authenticator>,
+    pub bus: Arc<dyn SessionBus>,
+    pub settings: HttpSettings,
+    /// Set on shutdown: health turns 503 and new SSE streams are refused.
+    pub draining: AtomicBool,
+}
+
+/// Builds the router for `state`.
+#[must_use]
+pub fn router(state: &Arc<HttpState>) -> Router {
+    let settings = &state.settings;
+    let mut router = Router::new()
+        .push(Router::with_path("healthz").get(health::Health::new(state)))
+        .push(well_known::routes(state));
+    if settings.enable_streamable_http {
+        router = router.push(
+            Router::with_path("mcp")
+                .hoop(AuthHoop::new(state, "/mcp"))
+                .post(streamable::McpPost::new(state))
+                .get(streamable::MethodNotAllowed)
+                .delete(streamable::MethodNotAllowed),
+        );
+    }
+    if settings.enable_sse {
+        router = router
+            .push(
+                Router::with_path("sse")
+                    .hoop(AuthHoop::new(state, "/sse"))
+                    .get(sse::SseOpen::new(state)),
+            )
+            .push(
+                Router::with_path("messages")
+                    .hoop(AuthHoop::new(state, "/sse"))
+                    .post(sse::SsePost::new(state)),
+            );
+    }
+    router
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(url: &str) -> HttpSettings {
+        HttpSettings {
+            resource_url: url.into(),
+            issuer: String::new(),
+            required_scopes: ScopeSet::default(),
+            scopes_supported: ScopeSet::default(),
+            max_body_bytes: 1,
+            heartbeat: Duration::from_secs(1),
+            enable_sse: true,
+            enable_streamable_http: true,
+        }
+    }
+
+    #[test]
+    fn metadata_url_inserts_the_well_known_segment_before_the_path() {
+        let s = settings("https://mcp.example.com/mcp");
+        assert_eq!(s.origin(), "https://mcp.example.com");
+        assert_eq!(
+            s.metadata_url("/mcp"),
+            "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+        );
+        assert_eq!(
+            settings("http://127.0.0.1:3000").origin(),
+            "http://127.0.0.1:3000"
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! Writing JSON-RPC replies: as `application/json`, or as a one-event SSE stream for a client
+//! that accepts only `text/event-stream`.
+
+use std::convert::Infallible;
+
+use futures_util::stream;
+use salvo::http::header::{ACCEPT, CACHE_CONTROL, HeaderValue};
+use salvo::prelude::*;
+use salvo::sse::{self, SseEvent};
+use serde_json::Value;
+
+use crate::app::service::ReplyStatus;
+
+/// CONTRACT §2: `Accept` is read leniently; only a client that accepts SSE and not JSON
+/// (nor `*/*`) gets a stream.
+#[must_use]
+pub fn wants_sse_only(req: &Request) -> bool {
+    let accept = req
+        .headers()
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",")
+        .to_ascii_lowercase();
+    accept.contains("text/event-stream")
+        && !accept.contains("application/json")
+        && !accept.contains("*/*")
+}
+
+#[must_use]
+pub fn status_of(status: ReplyStatus) -> StatusCode {
+    match status {
+        ReplyStatus::Ok => StatusCode::OK,
+        ReplyStatus::BadRequest => StatusCode::BAD_REQUEST,
+        ReplyStatus::NotFound => StatusCode::NOT_FOUND,
+        ReplyStatus::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Writes `body` with `status`, as JSON or as a single SSE `message` event.
+pub fn write(res: &mut Response, status: StatusCode, body: &Value, sse_only: bool) {
+    res.status_code(status);
+    let text = body.to_string();
+    if sse_only {
+        let event = SseEvent::default().name("message").text(text);
+        sse::stream(res, stream::iter([Ok::<_, Infallible>(event)]));
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else {
+        res.render(Text::Json(text));
+    }
+}
+
+/// `202 Accepted` with no body: the answer to notifications and client responses.
+pub fn accepted(res: &mut Response) {
+    res.status_code(StatusCode::ACCEPTED);
+}

@@ -1,0 +1,235 @@
+//! Legacy HTTP+SSE transport (protocol 2024-11-05): `GET /sse` opens a stream whose first
+//! event names the message endpoint; `POST /messages?sessionId=…` answers `202` and the
+//! JSON-RPC response travels on the stream. Used by Bedrock's Inline Agent (Python
+//! `mcp.client.sse.sse_client`) and older clients.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::{StreamExt, stream};
+use salvo::http::header::{CACHE_CONTROL, HeaderValue};
+use salvo::prelude::*;
+use salvo::sse::{SseEvent, SseKeepAlive};
+use serde_json::{Value, json};
+
+use super::HttpState;
+use super::auth::caller;
+use super::streamable::read_json;
+use crate::app::protocol::jsonrpc::{classify, error_response};
+use crate::app::protocol::{ProtocolVersion, RpcError};
+use crate::ports::{BusError, SessionBus, SessionId};
+
+pub struct SseOpen {
+    state: Arc<HttpState>,
+}
+
+impl SseOpen {
+    #[must_use]
+    pub fn new(state: &Arc<HttpState>) -> Self {
+        Self {
+            state: Arc::clone(state),
+        }
+    }
+}
+
+/// Closes the session when the stream is dropped (client gone or server stopping).
+struct CloseOnDrop {
+    bus: Arc<dyn SessionBus>,
+    id: SessionId,
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        let bus = Arc::clone(&self.bus);
+        let id = self.id.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { bus.close(&id).await });
+        }
+    }
+}
+
+#[async_trait]
+impl Handler for SseOpen {
+    async fn handle(
+        &self,
+        _req: &mut Request,
+        depot: &mut Depot,
+        res: &mut Response,
+        _ctrl: &mut FlowCtrl,
+    ) {
+        let Some(caller) = caller(depot) else {
+            res.status_code(StatusCode::INTERNAL_SERVER_ERROR);
+            return;
+        };
+        if self.state.draining.load(Ordering::Relaxed) {
+            res.status_code(StatusCode::SERVICE_UNAVAILABLE);
+            return;
+        }
+        let (id, inbox) = match self.state.bus.open(caller.principal.subject.clone()).await {
+            Ok(opened) => opened,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot open SSE session");
+                res.status_code(StatusCode::SERVICE_UNAVAILABLE);
+                return;
+            }
+        };
+        tracing::info!(session = %id, subject = %caller.principal.subject, "SSE session opened");
+        // The endpoint is relative (CONTRACT §2): clients resolve it against the URL they used,
+        // which keeps it right behind proxies that rewrite the host.
+        let endpoint = SseEvent::default()
+            .name("endpoint")
+            .text(format!("/messages?sessionId={id}"));
+        let guard = CloseOnDrop {
+            bus: Arc::clone(&self.state.bus),
+            id,
+        };
+        let messages = inbox.map(move |message| {
+            let _alive = &guard;
+            SseEvent::default().name("message").text(message)
+        });
+        let events = stream::once(async { endpoint })
+            .chain(messages)
+            .map(Ok::<_, Infallible>);
+        SseKeepAlive::new(events)
+            .max_interval(self.state.settings.heartbeat)
+            .comment("heartbeat")
+            .stream(res);
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        res.headers_mut()
+            .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    }
+}
+
+pub struct SsePost {
+    state: Arc<HttpState>,
+}
+
+impl SsePost {
+    #[must_use]
+    pub fn new(state: &Arc<HttpState>) -> Self {
+        Self {
+            state: Arc::clone(state),
+        }
+    }
+}
+
+fn plain_error(res: &mut Response, status: StatusCode, message: &str) {
+    res.status_code(status);
+    res.render(Json(json!({ "error": message })));
+}
+
+#[async_trait]
+impl Handler for SsePost {
+    async fn handle(
+        &self,
+        req: &mut Request,
+        depot: &mut Depot,
+        res: &mut Response,
+        _ctrl: &mut FlowCtrl,
+    ) {
+        let Some(caller) = caller(depot).cloned() else {
+            res.status_code(StatusCode::INTERNAL_SERVER_ERROR);
+            return;
+        };
+        let Some(id) = req.query::<String>("sessionId").map(SessionId::new) else {
+            return plain_error(
+                res,
+                StatusCode::BAD_REQUEST,
+                "sessionId query parameter is required",
+            );
+        };
+        let bus = &self.state.bus;
+        let info = match bus.info(&id).await {
+            Ok(info) => info,
+            Err(BusError::UnknownSession) => {
+                return plain_error(res, StatusCode::NOT_FOUND, "unknown or closed session");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "session bus unavailable");
+                return plain_error(
+                    res,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "session store unavailable",
+                );
+            }
+        };
+        if info.subject != caller.principal.subject {
+            return plain_error(
+                res,
+                StatusCode::FORBIDDEN,
+                "this session belongs to another user",
+            );
+        }
+        let body = match read_json(req, self.state.settings.max_body_bytes).await {
+            Ok(body) => body,
+            Err((status, error)) => {
+                res.status_code(status);
+                res.render(Text::Json(error_response(None, &error).to_string()));
+                return;
+            }
+        };
+        // Before `initialize` ran, assume the transport's own revision.
+        let version = info
+            .protocol
+            .as_deref()
+            .and_then(ProtocolVersion::parse)
+            .unwrap_or(ProtocolVersion::V2024_11_05);
+        let replies = match body {
+            Value::Array(items) if version.allows_batches() && !items.is_empty() => {
+                let mut bodies = Vec::new();
+                for item in items {
+                    if let Some(body) = self.one(&caller, &id, version, item, true).await {
+                        bodies.push(body);
+                    }
+                }
+                if bodies.is_empty() {
+                    None
+                } else {
+                    Some(Value::Array(bodies))
+                }
+            }
+            Value::Array(_) => Some(error_response(
+                None,
+                &RpcError::invalid_request(
+                    "JSON-RPC batches are only supported in protocol version 2025-03-26",
+                ),
+            )),
+            single => self.one(&caller, &id, version, single, false).await,
+        };
+        if let Some(reply) = replies {
+            if bus.deliver(&id, reply.to_string()).await.is_err() {
+                return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
+            }
+        }
+        res.status_code(StatusCode::ACCEPTED);
+        res.render(Text::Plain("Accepted"));
+    }
+}
+
+impl SsePost {
+    /// Answers one message of a session; records the version `initialize` negotiated.
+    async fn one(
+        &self,
+        caller: &crate::domain::principal::Caller,
+        id: &SessionId,
+        version: ProtocolVersion,
+        item: Value,
+        in_batch: bool,
+    ) -> Option<Value> {
+        let message = match classify(item) {
+            Ok(message) => message,
+            Err((request_id, error)) => return Some(error_response(request_id, &error)),
+        };
+        if in_batch && message.method() == Some("initialize") {
+            let error = RpcError::invalid_request("initialize must not be part of a batch");
+            return Some(error_response(message.id().cloned(), &error));
+        }
+        let reply = self.state.service.handle(caller, version, message).await?;
+        if let Some(negotiated) = reply.negotiated {
+            let _ = self.state.bus.set_protocol(id, negotiated.as_str()).await;
+        }
+        Some(reply.body)
+    }
+}

@@ -1,0 +1,333 @@
+//! [`NeonPanelApi`] over HTTP (CONTRACT §5, paths of `neonpanel-openapi.json`).
+//!
+//! Retry policy: only `GET`s, and only when the request cannot have had an effect or NeonPanel
+//! says "later": connect errors, 502, 503, 504 and 429. A whole-call timeout is not retried:
+//! the call already spent the full `NEONPANEL_HTTP_TIMEOUT_MS`, and two more would outlast the
+//! MCP client's own deadline. A `Retry-After` longer than [`MAX_RETRY_AFTER`] is obeyed by
+//! giving up at once (the caller sees `rate_limited` with `retry_after` in `details`) instead
+//! of retrying before the server allows it.
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::truncate_chars;
+use crate::adapters::outbound::{Outbound, OutboundError, OutboundRequest, OutboundResponse};
+use crate::domain::error::{UpstreamError, UpstreamErrorKind};
+use crate::domain::secret::BearerToken;
+use crate::domain::upstream::{
+    Company, InventoryDetails, InventoryItem, InventoryQuery, Invoice, InvoiceQuery, LandedCost,
+    LandedCostQuery, Page, Permissions,
+};
+use crate::ports::NeonPanelApi;
+
+/// The longest `Retry-After` waited for before a retry.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Upstream messages are cut to this many characters before they reach a tool result.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// Where NeonPanel lives and how persistently to call it.
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    /// `NEONPANEL_API_BASE`, e.g. `https://my.neonpanel.com`; a trailing `/` is ignored.
+    pub base_url: String,
+    /// Retries of a `GET` after its first attempt (CONTRACT §5: at most 2).
+    pub max_retries: u32,
+    /// Delay before the first retry; doubles per retry, with jitter.
+    pub backoff_base: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://my.neonpanel.com".into(),
+            max_retries: 2,
+            backoff_base: Duration::from_millis(200),
+        }
+    }
+}
+
+/// The NeonPanel REST API through the shared [`Outbound`] client.
+#[derive(Clone)]
+pub struct HttpNeonPanelApi {
+    config: ApiConfig,
+    outbound: Outbound,
+}
+
+impl HttpNeonPanelApi {
+    #[must_use]
+    pub fn new(config: ApiConfig, outbound: Outbound) -> Self {
+        Self { config, outbound }
+    }
+
+    /// `{base}/api/v1/companies/{company}` followed by `tail`.
+    fn company_url(&self, company: &str, tail: &str) -> Result<String, UpstreamError> {
+        Ok(format!(
+            "{}/api/v1/companies/{}{tail}",
+            self.config.base_url.trim_end_matches('/'),
+            path_segment(company)?
+        ))
+    }
+
+    #[tracing::instrument(name = "neonpanel_api", skip_all, fields(operation))]
+    async fn get<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        token: &BearerToken,
+        url: String,
+        query: Vec<(&'static str, String)>,
+    ) -> Result<T, UpstreamError> {
+        let mut retries = 0;
+        loop {
+            let mut request = OutboundRequest::get(url.as_str())
+                .header("accept", "application/json")
+                .header("authorization", format!("Bearer {}", token.expose()));
+            request.query.clone_from(&query);
+            let result = self.outbound.send(request).await;
+            match retry_delay(&result, retries, &self.config) {
+                Some(delay) => {
+                    retries += 1;
+                    tracing::debug!(retries, ?delay, "retrying NeonPanel call");
+                    tokio::time::sleep(delay).await;
+                }
+                None => return interpret(result),
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl NeonPanelApi for HttpNeonPanelApi {
+    async fn list_companies(
+        &self,
+        token: &BearerToken,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Company>, UpstreamError> {
+        let url = format!(
+            "{}/api/v1/companies",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let query = vec![("page", page.to_string()), ("per_page", per_page.to_string())];
+        self.get("list_companies", token, url, query).await
+    }
+
+    async fn company_permissions(
+        &self,
+        token: &BearerToken,
+        company: &str,
+    ) -> Result<Vec<String>, UpstreamError> {
+        let url = self.company_url(company, "/permissions")?;
+        let answer: Permissions = self
+            .get("company_permissions", token, url, Vec::new())
+            .await?;
+        Ok(answer.permissions)
+    }
+
+    async fn list_invoices(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        query: &InvoiceQuery,
+    ) -> Result<Page<Invoice>, UpstreamError> {
+        let url = self.company_url(company, "/invoices")?;
+        let mut params = Vec::new();
+        push_some(&mut params, "search", query.search.as_deref());
+        push_some(&mut params, "start_date", query.start_date.as_deref());
+        push_some(&mut params, "end_date", query.end_date.as_deref());
+        params.push(("page", query.page.to_string()));
+        params.push(("per_page", query.per_page.to_string()));
+        self.get("list_invoices", token, url, params).await
+    }
+
+    async fn list_inventory(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        query: &InventoryQuery,
+    ) -> Result<Page<InventoryItem>, UpstreamError> {
+        let url = self.company_url(company, "/inventory-items")?;
+        let mut params = Vec::new();
+        push_some(&mut params, "search", query.search.as_deref());
+        push_some(&mut params, "sku", query.sku.as_deref());
+        params.push(("page", query.page.to_string()));
+        params.push(("per_page", query.per_page.to_string()));
+        self.get("list_inventory", token, url, params).await
+    }
+
+    async fn landed_cost(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        inventory_id: i64,
+        query: &LandedCostQuery,
+    ) -> Result<LandedCost, UpstreamError> {
+        let url = self.company_url(
+            company,
+            &format!("/inventory-items/{inventory_id}/landed-cost"),
+        )?;
+        let mut params = Vec::new();
+        push_some(&mut params, "warehouse_uuid", Some(&query.warehouse_uuid));
+        push_some(&mut params, "start_date", Some(&query.start_date));
+        params.push(("page", query.page.to_string()));
+        params.push(("per_page", query.per_page.to_string()));
+        self.get("landed_cost", token, url, params).await
+    }
+
+    async fn inventory_details(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        inventory_id: i64,
+    ) -> Result<InventoryDetails, UpstreamError> {
+        let url = self.company_url(company, &format!("/inventory-items/{inventory_id}/balances"))?;
+        self.get("inventory_details", token, url, Vec::new()).await
+    }
+}
+
+/// Adds `name=value` unless the value is absent or blank (NeonPanel reads `search=` as a filter).
+fn push_some(params: &mut Vec<(&'static str, String)>, name: &'static str, value: Option<&str>) {
+    if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
+        params.push((name, value.to_owned()));
+    }
+}
+
+/// One path segment, percent-encoded (RFC 3986 §3.3) so an id can never add a segment, a query
+/// or a fragment. Empty, `.` and `..` are refused: no encoding stops dot-segment removal.
+fn path_segment(value: &str) -> Result<String, UpstreamError> {
+    if matches!(value, "" | "." | "..") {
+        return Err(UpstreamError::new(
+            0,
+            UpstreamErrorKind::ValidationFailed,
+            "the account id is not a valid NeonPanel identifier",
+        ));
+    }
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Ok(out)
+}
+
+/// How long to wait before retrying `result`, or `None` when it is final.
+fn retry_delay(
+    result: &Result<OutboundResponse, OutboundError>,
+    retries_done: u32,
+    config: &ApiConfig,
+) -> Option<Duration> {
+    if retries_done >= config.max_retries {
+        return None;
+    }
+    let retry_after = match result {
+        Err(OutboundError::Connect(_)) => None,
+        Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => response.retry_after,
+        _ => return None,
+    };
+    match retry_after.map(Duration::from_secs) {
+        // RFC 9110 §10.2.3: retrying sooner than asked would only earn another 429.
+        Some(wait) if wait > MAX_RETRY_AFTER => None,
+        Some(wait) => Some(wait),
+        None => Some(backoff(config.backoff_base, retries_done)),
+    }
+}
+
+/// `base · 2^n`, with "equal jitter" (half fixed, half random) so that callers who failed
+/// together do not retry together.
+fn backoff(base: Duration, retries_done: u32) -> Duration {
+    let full = base
+        .saturating_mul(2_u32.saturating_pow(retries_done))
+        .min(MAX_RETRY_AFTER);
+    // RandomState is seeded per instance from OS randomness: enough for jitter, no extra crate.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let fraction = (random % 1_000) as f64 / 1_000.0;
+    full / 2 + (full / 2).mul_f64(fraction)
+}
+
+/// The outcome of the last attempt, normalised to CONTRACT §5.
+fn interpret<T: DeserializeOwned>(
+    result: Result<OutboundResponse, OutboundError>,
+) -> Result<T, UpstreamError> {
+    let response = result.map_err(|error| match error {
+        OutboundError::Timeout => UpstreamError::new(
+            0,
+            UpstreamErrorKind::Timeout,
+            "NeonPanel did not answer in time",
+        ),
+        OutboundError::Connect(_) => UpstreamError::new(
+            0,
+            UpstreamErrorKind::Unavailable,
+            "could not connect to NeonPanel",
+        ),
+        OutboundError::TooLarge => UpstreamError::new(
+            0,
+            UpstreamErrorKind::BadResponse,
+            "NeonPanel answered with a body too large to read",
+        ),
+        OutboundError::Transport(detail) => UpstreamError::new(
+            0,
+            UpstreamErrorKind::Unavailable,
+            format!(
+                "NeonPanel could not be reached: {}",
+                truncate_chars(&detail, MAX_MESSAGE_CHARS)
+            ),
+        ),
+    })?;
+    if (200..300).contains(&response.status) {
+        return serde_json::from_slice(&response.body).map_err(|e| {
+            UpstreamError::new(
+                response.status,
+                UpstreamErrorKind::BadResponse,
+                format!(
+                    "NeonPanel answered with JSON this server cannot read: {}",
+                    truncate_chars(&e.to_string(), MAX_MESSAGE_CHARS)
+                ),
+            )
+        });
+    }
+    Err(error_from(&response))
+}
+
+/// A non-2xx answer as an [`UpstreamError`]; the message is NeonPanel's own when it gave one.
+fn error_from(response: &OutboundResponse) -> UpstreamError {
+    let status = response.status;
+    let kind = UpstreamErrorKind::from_status(status);
+    let body = serde_json::from_slice::<Value>(&response.body).ok();
+    let message = body
+        .as_ref()
+        .and_then(|b| {
+            ["message", "error_description"]
+                .iter()
+                .find_map(|k| b.get(*k).and_then(Value::as_str))
+        })
+        .filter(|m| !m.trim().is_empty())
+        .map_or_else(
+            || format!("NeonPanel answered HTTP {status}"),
+            |m| truncate_chars(m.trim(), MAX_MESSAGE_CHARS),
+        );
+    let details = match kind {
+        UpstreamErrorKind::ValidationFailed => body
+            .as_ref()
+            .and_then(|b| b.get("errors"))
+            .filter(|e| e.is_object())
+            .cloned(),
+        UpstreamErrorKind::RateLimited => response.retry_after.map(|s| json!({ "retry_after": s })),
+        _ => None,
+    };
+    UpstreamError {
+        status,
+        kind,
+        message,
+        details,
+    }
+}
+
+#[cfg(test)]
+mod tests;

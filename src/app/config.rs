@@ -1,0 +1,508 @@
+//! Typed configuration (CONTRACT §8), loaded once from the environment (and `.env`) or the
+//! equivalent `--flags`, validated as a whole so that startup reports every problem at once.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::domain::pagination::PageSize;
+use crate::domain::policy::AuthMode;
+use crate::domain::principal::ScopeSet;
+use crate::domain::secret::Secret;
+use crate::domain::tools::Catalogue;
+
+/// Raw settings as given; every field is optional here and checked in [`Settings::validate`].
+#[derive(Args, Clone, Debug, Default)]
+pub struct Settings {
+    /// Port to listen on (default 3000; 8000 with --agentcore).
+    #[arg(long, env = "PORT")]
+    pub port: Option<u16>,
+    /// Address to bind (default 0.0.0.0).
+    #[arg(long, env = "HOST")]
+    pub host: Option<String>,
+    /// tracing filter, such as `info` or `neonpanel_mcp=debug`.
+    #[arg(long, env = "LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// `json` or `pretty`.
+    #[arg(long, env = "LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Comment heartbeat interval on SSE streams, in milliseconds.
+    #[arg(long, env = "SSE_HEARTBEAT_MS")]
+    pub sse_heartbeat_ms: Option<u64>,
+    #[arg(long, env = "NEONPANEL_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+    #[arg(long, env = "NEONPANEL_OAUTH_JWKS_URI")]
+    pub oauth_jwks_uri: Option<String>,
+    /// Comma-separated audiences; a token must name one of them.
+    #[arg(long, env = "NEONPANEL_OAUTH_EXPECTED_AUDIENCE")]
+    pub oauth_expected_audience: Option<String>,
+    /// Space- or comma-separated scopes every call needs.
+    #[arg(long, env = "NEONPANEL_OAUTH_REQUIRED_SCOPES")]
+    pub oauth_required_scopes: Option<String>,
+    /// Comma-separated JWS algorithms (default RS256,ES256).
+    #[arg(long, env = "NEONPANEL_OAUTH_ALGORITHMS")]
+    pub oauth_algorithms: Option<String>,
+    #[arg(long, env = "NEONPANEL_OAUTH_LEEWAY_SECS")]
+    pub oauth_leeway_secs: Option<u64>,
+    #[arg(long, env = "NEONPANEL_TENANT_CLAIM")]
+    pub tenant_claim: Option<String>,
+    #[arg(long, env = "NEONPANEL_USER_JWT_URL")]
+    pub user_jwt_url: Option<String>,
+    #[arg(long, env = "NEONPANEL_TOKEN_INTROSPECT_URL")]
+    pub token_introspect_url: Option<String>,
+    /// `rfc8693` to exchange access tokens at the token endpoint.
+    #[arg(long, env = "NEONPANEL_TOKEN_EXCHANGE")]
+    pub token_exchange: Option<String>,
+    /// Forward the inbound access token to NeonPanel (forbidden by the MCP spec; off).
+    #[arg(long, env = "NEONPANEL_ALLOW_TOKEN_PASSTHROUGH")]
+    pub allow_token_passthrough: Option<bool>,
+    #[arg(long, env = "NEONPANEL_API_BASE")]
+    pub api_base: Option<String>,
+    #[arg(long, env = "NEONPANEL_OAUTH_TOKEN_URL")]
+    pub oauth_token_url: Option<String>,
+    #[arg(long, env = "NEONPANEL_CLIENT_ID")]
+    pub client_id: Option<String>,
+    #[arg(long, env = "NEONPANEL_CLIENT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub client_secret: Option<Secret>,
+    #[arg(long, env = "NEONPANEL_IAT_SCOPE")]
+    pub iat_scope: Option<String>,
+    #[arg(long, env = "NEONPANEL_IAT_AUDIENCE")]
+    pub iat_audience: Option<String>,
+    /// `client_secret_post` (default) or `client_secret_basic`.
+    #[arg(long, env = "NEONPANEL_IAT_AUTH_METHOD")]
+    pub iat_auth_method: Option<String>,
+    #[arg(long, env = "NEONPANEL_HTTP_TIMEOUT_MS")]
+    pub http_timeout_ms: Option<u64>,
+    #[arg(long, env = "NEONPANEL_MAX_INFLIGHT")]
+    pub max_inflight: Option<usize>,
+    /// Page size of list tools, 10 to 60 (default 25).
+    #[arg(long, env = "NEONPANEL_PAGE_SIZE")]
+    pub page_size: Option<u32>,
+    /// Per-tool auth modes, `tool=user|iat|hybrid,…`.
+    #[arg(long, env = "TOOL_AUTH_MODES")]
+    pub tool_auth_modes: Option<String>,
+    /// Extra scope neonpanel_plan_purchase needs in `user` mode.
+    #[arg(long, env = "PLAN_PURCHASE_SCOPE")]
+    pub plan_purchase_scope: Option<String>,
+    /// Canonical URL of this MCP server (the token audience, RFC 8707/9728 `resource`).
+    #[arg(long, env = "MCP_RESOURCE_URL")]
+    pub resource_url: Option<String>,
+    /// Comma-separated Origins allowed to call (absent Origin is always allowed).
+    #[arg(long, env = "ALLOWED_ORIGINS")]
+    pub allowed_origins: Option<String>,
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS")]
+    pub cors_allowed_origins: Option<String>,
+    #[arg(long, env = "MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+    #[arg(long, env = "SHUTDOWN_GRACE_MS")]
+    pub shutdown_grace_ms: Option<u64>,
+    #[arg(long, env = "ENABLE_SSE")]
+    pub enable_sse: Option<bool>,
+    #[arg(long, env = "ENABLE_STREAMABLE_HTTP")]
+    pub enable_streamable_http: Option<bool>,
+    /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless.
+    #[arg(long, env = "AGENTCORE")]
+    pub agentcore: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// How inbound tokens are verified.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    pub issuer: String,
+    pub jwks_uri: String,
+    pub audiences: Vec<String>,
+    pub required_scopes: ScopeSet,
+    pub algorithms: Vec<String>,
+    pub leeway_secs: u64,
+    pub tenant_claim: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    Post,
+    Basic,
+}
+
+/// Client credentials for the service token and for introspection / exchange.
+#[derive(Clone, Debug)]
+pub struct ClientSettings {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+    pub auth: ClientAuth,
+}
+
+/// Where user credentials come from (CONTRACT §4: the first configured wins).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserSourceSettings {
+    UserJwtEndpoint(String),
+    Introspection(String),
+    TokenExchange,
+    Passthrough,
+    None,
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub resource_url: String,
+    pub auth: AuthSettings,
+    pub api_base: String,
+    pub http_timeout: Duration,
+    pub max_inflight: usize,
+    pub page_size: PageSize,
+    pub client: Option<ClientSettings>,
+    pub user_source: UserSourceSettings,
+    pub tool_modes: HashMap<String, AuthMode>,
+    pub plan_purchase_scope: Option<String>,
+    pub heartbeat: Duration,
+    pub allowed_origins: Vec<String>,
+    pub cors_allowed_origins: Vec<String>,
+    pub max_body_bytes: usize,
+    pub rate_limit_per_minute: u32,
+    pub shutdown_grace: Duration,
+    pub enable_sse: bool,
+    pub enable_streamable_http: bool,
+}
+
+/// Every problem found, one per line (printed at startup before exiting with status 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// clap value parser that wraps the value at once, so no `Debug` of the settings shows it.
+#[allow(clippy::unnecessary_wraps)] // clap's value_parser signature
+fn secret(text: &str) -> Result<Secret, String> {
+    Ok(Secret::new(text))
+}
+
+fn list(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn url(name: &str, value: Option<&String>, errors: &mut Vec<String>) -> Option<String> {
+    let value = value?.trim();
+    if value.starts_with("https://") || value.starts_with("http://") {
+        Some(value.trim_end_matches('/').to_owned())
+    } else {
+        errors.push(format!("{name}: must be an http(s) URL, got {value:?}"));
+        None
+    }
+}
+
+impl Settings {
+    /// Checks everything and builds the typed [`Config`].
+    ///
+    /// # Errors
+    /// [`ConfigErrors`] listing every missing or invalid setting.
+    pub fn validate(&self) -> Result<Config, ConfigErrors> {
+        let mut errors = Vec::new();
+        let agentcore = self.agentcore.unwrap_or(false);
+        let port = self.port.unwrap_or(if agentcore { 8000 } else { 3000 });
+        let host = self.host.clone().unwrap_or_else(|| "0.0.0.0".to_owned());
+        let listen = match format!("{host}:{port}").parse::<SocketAddr>() {
+            Ok(addr) => addr,
+            Err(_) => {
+                errors.push(format!("HOST: {host:?} is not an IP address"));
+                SocketAddr::from(([0, 0, 0, 0], port))
+            }
+        };
+        let log_format = match self.log_format.as_deref().unwrap_or("pretty") {
+            "json" => LogFormat::Json,
+            "pretty" => LogFormat::Pretty,
+            other => {
+                errors.push(format!(
+                    "LOG_FORMAT: expected json or pretty, got {other:?}"
+                ));
+                LogFormat::Pretty
+            }
+        };
+        let resource_url = url("MCP_RESOURCE_URL", self.resource_url.as_ref(), &mut errors)
+            .unwrap_or_else(|| format!("http://localhost:{port}/mcp"));
+        let issuer = self.oauth_issuer.clone();
+        if issuer.is_none() {
+            errors.push("NEONPANEL_OAUTH_ISSUER: required (the issuer of access tokens)".into());
+        }
+        let jwks_uri = url(
+            "NEONPANEL_OAUTH_JWKS_URI",
+            self.oauth_jwks_uri.as_ref(),
+            &mut errors,
+        );
+        if self.oauth_jwks_uri.is_none() {
+            errors.push("NEONPANEL_OAUTH_JWKS_URI: required (where the signing keys are)".into());
+        }
+        let mut audiences = list(self.oauth_expected_audience.as_deref());
+        if audiences.is_empty() {
+            audiences.push(resource_url.clone());
+        }
+        let algorithms = match self.oauth_algorithms.as_deref() {
+            None => vec!["RS256".to_owned(), "ES256".to_owned()],
+            Some(text) => list(Some(text)),
+        };
+        for alg in &algorithms {
+            if ![
+                "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
+            ]
+            .contains(&alg.as_str())
+            {
+                errors.push(format!(
+                    "NEONPANEL_OAUTH_ALGORITHMS: {alg:?} is not allowed (asymmetric RS*/PS*/ES* only; never none or HS*)"
+                ));
+            }
+        }
+        let auth = AuthSettings {
+            issuer: issuer.unwrap_or_default(),
+            jwks_uri: jwks_uri.unwrap_or_default(),
+            audiences,
+            required_scopes: ScopeSet::from_iter(list(self.oauth_required_scopes.as_deref())),
+            algorithms,
+            leeway_secs: self.oauth_leeway_secs.unwrap_or(60),
+            tenant_claim: self
+                .tenant_claim
+                .clone()
+                .unwrap_or_else(|| "tenant".to_owned()),
+        };
+        let api_base = url("NEONPANEL_API_BASE", self.api_base.as_ref(), &mut errors)
+            .unwrap_or_else(|| "https://my.neonpanel.com".to_owned());
+        let page_size = match self.page_size.map(PageSize::new) {
+            None => PageSize::default(),
+            Some(Ok(size)) => size,
+            Some(Err(e)) => {
+                errors.push(format!("NEONPANEL_PAGE_SIZE: {e}"));
+                PageSize::default()
+            }
+        };
+        let client = self.client_settings(&mut errors);
+        let user_source = self.user_source(client.is_some(), &mut errors);
+        let tool_modes = self.tool_modes(&mut errors);
+        if let Some(0) = self.max_body_bytes {
+            errors.push("MAX_BODY_BYTES: must be greater than 0".into());
+        }
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        Ok(Config {
+            listen,
+            log_level: self.log_level.clone().unwrap_or_else(|| "info".to_owned()),
+            log_format,
+            resource_url,
+            auth,
+            api_base,
+            http_timeout: Duration::from_millis(self.http_timeout_ms.unwrap_or(10_000)),
+            max_inflight: self.max_inflight.unwrap_or(64).max(1),
+            page_size,
+            client,
+            user_source,
+            tool_modes,
+            plan_purchase_scope: self.plan_purchase_scope.clone().filter(|s| !s.is_empty()),
+            heartbeat: Duration::from_millis(self.sse_heartbeat_ms.unwrap_or(15_000).max(100)),
+            allowed_origins: list(self.allowed_origins.as_deref()),
+            cors_allowed_origins: list(self.cors_allowed_origins.as_deref()),
+            max_body_bytes: self.max_body_bytes.unwrap_or(1024 * 1024),
+            rate_limit_per_minute: self.rate_limit_per_minute.unwrap_or(600),
+            shutdown_grace: Duration::from_millis(self.shutdown_grace_ms.unwrap_or(25_000)),
+            enable_sse: self.enable_sse.unwrap_or(true) && !agentcore,
+            enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
+        })
+    }
+
+    fn client_settings(&self, errors: &mut Vec<String>) -> Option<ClientSettings> {
+        let (Some(id), Some(secret)) = (&self.client_id, &self.client_secret) else {
+            if self.client_id.is_some() != self.client_secret.is_some() {
+                errors.push(
+                    "NEONPANEL_CLIENT_ID and NEONPANEL_CLIENT_SECRET: set both or neither".into(),
+                );
+            }
+            return None;
+        };
+        let Some(token_url) = url(
+            "NEONPANEL_OAUTH_TOKEN_URL",
+            self.oauth_token_url.as_ref(),
+            errors,
+        ) else {
+            if self.oauth_token_url.is_none() {
+                errors.push("NEONPANEL_OAUTH_TOKEN_URL: required with client credentials".into());
+            }
+            return None;
+        };
+        let auth = match self
+            .iat_auth_method
+            .as_deref()
+            .unwrap_or("client_secret_post")
+        {
+            "client_secret_post" => ClientAuth::Post,
+            "client_secret_basic" => ClientAuth::Basic,
+            other => {
+                errors.push(format!(
+                    "NEONPANEL_IAT_AUTH_METHOD: expected client_secret_post or client_secret_basic, got {other:?}"
+                ));
+                ClientAuth::Post
+            }
+        };
+        Some(ClientSettings {
+            token_url,
+            client_id: id.clone(),
+            client_secret: secret.clone(),
+            scope: self.iat_scope.clone(),
+            audience: self.iat_audience.clone(),
+            auth,
+        })
+    }
+
+    fn user_source(&self, has_client: bool, errors: &mut Vec<String>) -> UserSourceSettings {
+        if let Some(u) = url("NEONPANEL_USER_JWT_URL", self.user_jwt_url.as_ref(), errors) {
+            return UserSourceSettings::UserJwtEndpoint(u);
+        }
+        if let Some(u) = url(
+            "NEONPANEL_TOKEN_INTROSPECT_URL",
+            self.token_introspect_url.as_ref(),
+            errors,
+        ) {
+            if !has_client {
+                errors.push("NEONPANEL_TOKEN_INTROSPECT_URL: needs NEONPANEL_CLIENT_ID/SECRET for client authentication".into());
+            }
+            return UserSourceSettings::Introspection(u);
+        }
+        match self.token_exchange.as_deref() {
+            Some("rfc8693") if has_client => return UserSourceSettings::TokenExchange,
+            Some("rfc8693") => errors.push(
+                "NEONPANEL_TOKEN_EXCHANGE: rfc8693 needs NEONPANEL_OAUTH_TOKEN_URL and client credentials".into(),
+            ),
+            Some("" | "none") | None => {}
+            Some(other) => errors.push(format!("NEONPANEL_TOKEN_EXCHANGE: expected rfc8693, got {other:?}")),
+        }
+        if self.allow_token_passthrough == Some(true) {
+            return UserSourceSettings::Passthrough;
+        }
+        UserSourceSettings::None
+    }
+
+    fn tool_modes(&self, errors: &mut Vec<String>) -> HashMap<String, AuthMode> {
+        let catalogue = Catalogue::standard();
+        let mut modes = HashMap::new();
+        for pair in list(self.tool_auth_modes.as_deref()) {
+            let Some((tool, mode)) = pair.split_once('=') else {
+                errors.push(format!("TOOL_AUTH_MODES: expected tool=mode, got {pair:?}"));
+                continue;
+            };
+            let Some(spec) = catalogue.find(tool.trim()) else {
+                errors.push(format!("TOOL_AUTH_MODES: unknown tool {tool:?}"));
+                continue;
+            };
+            match mode.parse::<AuthMode>() {
+                Ok(mode) => {
+                    modes.insert(spec.name.to_owned(), mode);
+                }
+                Err(e) => errors.push(format!("TOOL_AUTH_MODES: {e}")),
+            }
+        }
+        modes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> Settings {
+        Settings {
+            oauth_issuer: Some("https://auth.example".into()),
+            oauth_jwks_uri: Some("https://auth.example/.well-known/jwks.json".into()),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn minimal_settings_validate_with_contract_defaults() {
+        let config = minimal().validate().unwrap();
+        assert_eq!(config.listen.port(), 3000);
+        assert_eq!(config.max_body_bytes, 1024 * 1024);
+        assert_eq!(config.heartbeat, Duration::from_millis(15_000));
+        assert_eq!(config.auth.algorithms, ["RS256", "ES256"]);
+        assert_eq!(config.auth.audiences, ["http://localhost:3000/mcp"]);
+        assert_eq!(config.user_source, UserSourceSettings::None);
+        assert_eq!(config.page_size.get(), 25);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let settings = Settings {
+            oauth_algorithms: Some("HS256,none".into()),
+            page_size: Some(100),
+            tool_auth_modes: Some("neonpanel_plan_purchase=admin,nope=user".into()),
+            log_format: Some("xml".into()),
+            client_id: Some("id".into()),
+            ..Settings::default()
+        };
+        let errors = settings.validate().unwrap_err().0;
+        for needle in [
+            "ISSUER",
+            "JWKS_URI",
+            "HS256",
+            "none",
+            "PAGE_SIZE",
+            "admin",
+            "nope",
+            "LOG_FORMAT",
+            "CLIENT_SECRET",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.contains(needle)),
+                "{needle} missing from {errors:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn agentcore_mode_listens_on_8000_without_sse() {
+        let config = Settings {
+            agentcore: Some(true),
+            ..minimal()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.listen.port(), 8000);
+        assert!(!config.enable_sse);
+    }
+
+    #[test]
+    fn client_secret_never_appears_in_debug_output() {
+        let settings = Settings {
+            client_id: Some("id".into()),
+            client_secret: Some(Secret::new("s3cr3t-value")),
+            oauth_token_url: Some("https://auth.example/token".into()),
+            ..minimal()
+        };
+        assert!(!format!("{settings:?}").contains("s3cr3t-value"));
+        let config = settings.validate().unwrap();
+        assert!(!format!("{config:?}").contains("s3cr3t-value"));
+    }
+}
