@@ -1,0 +1,77 @@
+//! `spawn_app`: the real server on an OS-chosen port, with port doubles behind it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use neonpanel_mcp::adapters::sessions::MemorySessionBus;
+use neonpanel_mcp::app::config::Settings;
+use neonpanel_mcp::app::wiring::{App, AppParts, Shutdown};
+
+use super::doubles;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub shutdown: Shutdown,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `POST /mcp` with ALICE's token, JSON accepted, and extra headers.
+    pub async fn post_mcp(&self, body: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url("/mcp"))
+            .bearer_auth(doubles::ALICE)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request sent")
+    }
+}
+
+/// Settings of a test server: loopback, port 0, short heartbeats.
+pub fn settings() -> Settings {
+    Settings {
+        host: Some("127.0.0.1".into()),
+        port: Some(0),
+        oauth_issuer: Some("https://issuer.test".into()),
+        oauth_jwks_uri: Some("https://issuer.test/jwks".into()),
+        oauth_required_scopes: Some("neonpanel:read".into()),
+        resource_url: Some("http://127.0.0.1/mcp".into()),
+        sse_heartbeat_ms: Some(200),
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(settings(), doubles::api()).await
+}
+
+pub async fn spawn_app_with(settings: Settings, api: doubles::MockApi) -> TestApp {
+    let config = settings.validate().expect("test settings are valid");
+    let parts = AppParts {
+        authenticator: Arc::new(doubles::authenticator()),
+        users: Arc::new(doubles::users()),
+        service_tokens: Arc::new(doubles::service_tokens()),
+        api: Arc::new(api),
+        bus: Arc::new(MemorySessionBus::new()),
+    };
+    let app = App::from_parts(&config, parts).await.expect("app builds");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        shutdown,
+        http: reqwest::Client::new(),
+    }
+}
