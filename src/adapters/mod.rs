@@ -1,5 +1,7 @@
 //! Adapters: the frameworks and protocols at the edge, implementing the ports.
 
 pub mod http;
+pub mod jwks;
+pub mod neonpanel;
 pub mod outbound;
 pub mod sessions;

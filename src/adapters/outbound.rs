@@ -131,6 +131,8 @@ impl Outbound {
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.total_timeout))
             .http_status_as_error(false)
+            // A redirect could carry a bearer token to another host: never follow one.
+            .max_redirects(0)
             .tls_config(tls)
             .user_agent(concat!("neonpanel-mcp/", env!("CARGO_PKG_VERSION")))
             .build()

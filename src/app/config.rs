@@ -282,7 +282,7 @@ impl Settings {
             issuer: issuer.unwrap_or_default(),
             jwks_uri: jwks_uri.unwrap_or_default(),
             audiences,
-            required_scopes: ScopeSet::from_iter(list(self.oauth_required_scopes.as_deref())),
+            required_scopes: ScopeSet::from_scopes(list(self.oauth_required_scopes.as_deref())),
             algorithms,
             leeway_secs: self.oauth_leeway_secs.unwrap_or(60),
             tenant_claim: self

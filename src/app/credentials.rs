@@ -114,12 +114,12 @@ impl Credentials {
     pub async fn grant(&self, caller: &Caller, policy: &ToolPolicy) -> Result<Grant, ToolFailure> {
         match CredentialPlan::for_mode(policy.mode, self.users.is_configured()) {
             CredentialPlan::UserOnly => match self.users.user_credential(caller).await {
-                Ok(credential) => self.from_user_credential(caller, credential).await,
+                Ok(credential) => self.grant_from_user_credential(caller, credential).await,
                 Err(e) => Err(self.credential_failure(&e)),
             },
             CredentialPlan::ServiceOnly => self.service_grant(caller, None).await,
             CredentialPlan::UserThenService => match self.users.user_credential(caller).await {
-                Ok(credential) => self.from_user_credential(caller, credential).await,
+                Ok(credential) => self.grant_from_user_credential(caller, credential).await,
                 Err(CredentialError::Rejected) => {
                     Err(self.credential_failure(&CredentialError::Rejected))
                 }
@@ -136,7 +136,7 @@ impl Credentials {
         }
     }
 
-    async fn from_user_credential(
+    async fn grant_from_user_credential(
         &self,
         caller: &Caller,
         credential: UserCredential,

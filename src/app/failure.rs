@@ -61,14 +61,13 @@ impl ToolFailure {
     /// The structured error object (`structuredContent.error`).
     #[must_use]
     pub fn to_json(&self) -> Value {
-        let mut error = json!({
-            "status": self.status,
-            "code": self.code,
-            "message": self.message,
-            "retryable": self.retryable,
-        });
+        let mut error = serde_json::Map::new();
+        error.insert("status".into(), json!(self.status));
+        error.insert("code".into(), json!(self.code));
+        error.insert("message".into(), json!(self.message));
+        error.insert("retryable".into(), json!(self.retryable));
         if let Some(details) = &self.details {
-            error["details"] = details.clone();
+            error.insert("details".into(), details.clone());
         }
         json!({ "error": error })
     }

@@ -167,18 +167,18 @@ impl McpService {
         };
         let end = (start + self.tools_page_size).min(self.listing.len());
         let tools: Vec<Value> = self.listing.get(start..end).unwrap_or_default().to_vec();
-        let mut result = json!({ "tools": tools });
+        let mut result = Map::new();
+        result.insert("tools".into(), Value::Array(tools));
         if end < self.listing.len() {
             let page = u32::try_from(end).map_err(|_| RpcError::internal())?;
-            result["nextCursor"] = Value::String(
-                Cursor {
-                    list: TOOLS_LIST,
-                    page,
-                }
-                .encode(),
-            );
+            let cursor = Cursor {
+                list: TOOLS_LIST,
+                page,
+            }
+            .encode();
+            result.insert("nextCursor".into(), Value::String(cursor));
         }
-        Ok(result)
+        Ok(Value::Object(result))
     }
 
     async fn call_tool(
@@ -264,15 +264,20 @@ fn success_result(structured: Value) -> Value {
 }
 
 fn failure_result(failure: &ToolFailure) -> Value {
-    let mut result = json!({
-        "content": [{ "type": "text", "text": failure.message }],
-        "structuredContent": failure.to_json(),
-        "isError": true,
-    });
+    let mut result = Map::new();
+    result.insert(
+        "content".into(),
+        json!([{ "type": "text", "text": failure.message }]),
+    );
+    result.insert("structuredContent".into(), failure.to_json());
+    result.insert("isError".into(), Value::Bool(true));
     if let Some(challenge) = &failure.www_authenticate {
-        result["_meta"] = json!({ "mcp/www_authenticate": [challenge] });
+        result.insert(
+            "_meta".into(),
+            json!({ "mcp/www_authenticate": [challenge] }),
+        );
     }
-    result
+    Value::Object(result)
 }
 
 /// The `tools/list` entry of one tool (CONTRACT §6).

@@ -12,11 +12,19 @@ use salvo::conn::tcp::TcpAcceptor;
 use salvo::prelude::*;
 use salvo::server::ServerHandle;
 
-use super::config::Config;
+use super::config::{ClientAuth, Config, UserSourceSettings};
 use super::credentials::Credentials;
 use super::service::McpService;
 use super::tools::ToolRunner;
 use crate::adapters::http::{HttpSettings, HttpState, router};
+use crate::adapters::jwks::{JwksAuthenticator, JwksConfig, SystemClock, parse_algorithm};
+use crate::adapters::neonpanel::{
+    ApiConfig, ClientAuthMethod, ClientCredentialsTokens, ExchangedUserCredentials,
+    HttpNeonPanelApi, RequestedTokenType, ServiceTokenConfig, UnconfiguredServiceTokens,
+    UserCredentialConfig, UserSource,
+};
+use crate::adapters::outbound::{Outbound, OutboundConfig};
+use crate::adapters::sessions::MemorySessionBus;
 use crate::domain::policy::ToolPolicy;
 use crate::domain::principal::ScopeSet;
 use crate::domain::tools::{Catalogue, ToolId};
@@ -34,12 +42,8 @@ pub struct AppParts {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartupError {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        #[source]
-        source: salvo::Error,
-    },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
     #[error("{0}")]
     Adapter(String),
 }
@@ -96,7 +100,109 @@ pub fn policies(config: &Config, catalogue: &Catalogue) -> HashMap<ToolId, ToolP
         .collect()
 }
 
+impl AppParts {
+    /// The production adapters for `config`: JWKS verification, NeonPanel over HTTP, the
+    /// configured user-credential source and service token, in-memory SSE sessions.
+    ///
+    /// # Errors
+    /// [`StartupError::Adapter`] when an adapter refuses its configuration.
+    pub fn from_config(config: &Config) -> Result<Self, StartupError> {
+        let outbound = Outbound::new(&OutboundConfig {
+            connect_timeout: Duration::from_secs(2),
+            total_timeout: config.http_timeout,
+            max_inflight: config.max_inflight,
+        });
+        let clock: Arc<dyn crate::ports::Clock> = Arc::new(SystemClock);
+        let auth = &config.auth;
+        let mut jwks = JwksConfig::new(&auth.jwks_uri, &auth.issuer, auth.audiences.clone());
+        jwks.algorithms = auth
+            .algorithms
+            .iter()
+            .map(|a| parse_algorithm(a))
+            .collect::<Result<_, _>>()
+            .map_err(|e| StartupError::Adapter(format!("NEONPANEL_OAUTH_ALGORITHMS: {e}")))?;
+        jwks.leeway_secs = auth.leeway_secs;
+        jwks.tenant_claim.clone_from(&auth.tenant_claim);
+        let authenticator = JwksAuthenticator::new(jwks, outbound.clone(), Arc::clone(&clock))
+            .map_err(|e| StartupError::Adapter(format!("token verification: {e}")))?;
+        let method = |auth: ClientAuth| match auth {
+            ClientAuth::Post => ClientAuthMethod::Post,
+            ClientAuth::Basic => ClientAuthMethod::Basic,
+        };
+        let service_tokens: Arc<dyn ServiceTokens> = match &config.client {
+            Some(client) => Arc::new(ClientCredentialsTokens::new(
+                ServiceTokenConfig {
+                    token_url: client.token_url.clone(),
+                    client_id: client.client_id.clone(),
+                    client_secret: client.client_secret.clone(),
+                    scope: client.scope.clone(),
+                    audience: client.audience.clone(),
+                    auth_method: method(client.auth),
+                },
+                outbound.clone(),
+                Arc::clone(&clock),
+            )),
+            None => Arc::new(UnconfiguredServiceTokens),
+        };
+        let source = match (&config.user_source, &config.client) {
+            (UserSourceSettings::UserJwtEndpoint(url), _) => {
+                UserSource::UserJwtEndpoint { url: url.clone() }
+            }
+            (UserSourceSettings::Introspection(url), Some(client)) => UserSource::Introspection {
+                url: url.clone(),
+                client_id: client.client_id.clone(),
+                client_secret: client.client_secret.clone(),
+                auth_method: method(client.auth),
+            },
+            (UserSourceSettings::TokenExchange, Some(client)) => UserSource::TokenExchange {
+                token_url: client.token_url.clone(),
+                client_id: client.client_id.clone(),
+                client_secret: client.client_secret.clone(),
+                auth_method: method(client.auth),
+                audience: client.audience.clone(),
+                scope: client.scope.clone(),
+                requested_token_type: RequestedTokenType::Jwt,
+            },
+            (UserSourceSettings::Passthrough, _) => {
+                tracing::warn!(
+                    "NEONPANEL_ALLOW_TOKEN_PASSTHROUGH is on: inbound access tokens are sent to \
+                     NeonPanel, which the MCP authorization spec forbids (token passthrough)"
+                );
+                UserSource::Passthrough
+            }
+            _ => UserSource::None,
+        };
+        let users = ExchangedUserCredentials::new(
+            UserCredentialConfig::new(source),
+            outbound.clone(),
+            clock,
+        );
+        let api = HttpNeonPanelApi::new(
+            ApiConfig {
+                base_url: config.api_base.clone(),
+                ..ApiConfig::default()
+            },
+            outbound,
+        );
+        Ok(Self {
+            authenticator: Arc::new(authenticator),
+            users: Arc::new(users),
+            service_tokens,
+            api: Arc::new(api),
+            bus: Arc::new(MemorySessionBus::new()),
+        })
+    }
+}
+
 impl App {
+    /// Builds the production app for `config` and binds its listener.
+    ///
+    /// # Errors
+    /// As [`AppParts::from_config`] and [`App::from_parts`].
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        Self::from_parts(config, AppParts::from_config(config)?).await
+    }
+
     /// Builds the app over `parts` and binds its listener (port 0 picks a free port).
     ///
     /// # Errors
@@ -141,9 +247,9 @@ impl App {
         let acceptor = TcpListener::new(config.listen)
             .try_bind()
             .await
-            .map_err(|source| StartupError::Bind {
+            .map_err(|e| StartupError::Bind {
                 addr: config.listen,
-                source,
+                reason: e.to_string(),
             })?;
         let local_addr = acceptor
             .holdings()

@@ -45,8 +45,10 @@ pub fn parse<T: ToolInput>(raw: Option<&Value>, schema: &Value) -> Result<T, Fie
     }
     if let Some(properties) = properties {
         for (key, value) in &args {
-            if let Some(expected) = properties.get(key).map(expected_types) {
-                if !expected.iter().any(|t| has_type(value, t)) {
+            if let Some(expected) = properties.get(key).map(expected_types)
+                && !expected.iter().any(|t| has_type(value, t))
+            {
+                {
                     errors.push(
                         key.as_str(),
                         format!("must be of type {}", expected.join(" or ")),

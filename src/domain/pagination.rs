@@ -66,7 +66,7 @@ impl Cursor {
     /// # Errors
     /// [`CursorError`] when `text` is not a cursor of `list`.
     pub fn decode(list: &'static str, text: &str) -> Result<Self, CursorError> {
-        if text.len() % 2 != 0 || text.len() > 256 {
+        if !text.len().is_multiple_of(2) || text.len() > 256 {
             return Err(CursorError);
         }
         let bytes = text

@@ -44,7 +44,7 @@ impl ScopeSet {
     }
 
     #[must_use]
-    pub fn from_iter<I, S>(scopes: I) -> Self
+    pub fn from_scopes<I, S>(scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,

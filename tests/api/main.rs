@@ -1,5 +1,13 @@
 //! Integration tests: the real server over real sockets, driven by real MCP clients.
 
+// A failed expectation in a test helper should stop the test loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod doubles;
 mod helpers;
 mod protocol_rules;

@@ -321,6 +321,27 @@ async fn healthz_reports_ok_and_version() {
 }
 
 #[tokio::test]
+async fn healthz_turns_503_draining_when_shutdown_starts() {
+    let app = spawn_app().await;
+    app.shutdown.trigger().await;
+    // From now on no request may be served as healthy: it is refused (listener closed) or
+    // answered 503 draining. Poll a bounded number of times on fresh connections.
+    for _ in 0..20 {
+        let fresh = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        match fresh.get(app.url("/healthz")).send().await {
+            Err(_) => return,
+            Ok(response) => {
+                assert_eq!(response.status().as_u16(), 503);
+                assert_eq!(json_of(response).await["status"], "draining");
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn modern_server_discover_is_cacheable_and_names_the_server() {
     let app = spawn_app().await;
     let body =

@@ -100,10 +100,11 @@ impl SseTap {
                     data.push(v.strip_prefix(' ').unwrap_or(v).to_owned());
                 }
             }
-            if name == "message" && !data.is_empty() {
-                if let Ok(value) = serde_json::from_str(&data.join("\n")) {
-                    self.recorder.note_message(value);
-                }
+            if name == "message"
+                && !data.is_empty()
+                && let Ok(value) = serde_json::from_str(&data.join("\n"))
+            {
+                self.recorder.note_message(value);
             }
         }
     }
@@ -181,10 +182,10 @@ impl Handler for Forward {
             res.stream(stream);
         } else {
             let bytes = upstream.bytes().await.unwrap_or_default();
-            if let Ok(json) = serde_json::from_slice::<Value>(&bytes) {
-                if json.get("jsonrpc").is_some() || json.is_array() {
-                    self.recorder.note_message(json);
-                }
+            if let Ok(json) = serde_json::from_slice::<Value>(&bytes)
+                && (json.get("jsonrpc").is_some() || json.is_array())
+            {
+                self.recorder.note_message(json);
             }
             res.body(bytes.to_vec());
         }

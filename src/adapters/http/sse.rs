@@ -198,10 +198,10 @@ impl Handler for SsePost {
             )),
             single => self.one(&caller, &id, version, single, false).await,
         };
-        if let Some(reply) = replies {
-            if bus.deliver(&id, reply.to_string()).await.is_err() {
-                return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
-            }
+        if let Some(reply) = replies
+            && bus.deliver(&id, reply.to_string()).await.is_err()
+        {
+            return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
         }
         res.status_code(StatusCode::ACCEPTED);
         res.render(Text::Plain("Accepted"));

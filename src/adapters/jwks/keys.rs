@@ -9,93 +9,15 @@
 //! - An unknown `kid` causes at most one refetch per cooldown; the initial load does not count.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
-use serde::Deserialize;
 use serde_json::Value;
 
+use super::jwk::VerifyingKey;
 use crate::adapters::outbound::{Outbound, OutboundRequest};
 use crate::domain::error::AuthError;
 use crate::ports::Clock;
-
-/// One parsed JWK: the decoding key plus what it may verify.
-pub(super) struct VerifyingKey {
-    key: DecodingKey,
-    family: AlgorithmFamily,
-    /// The JWK's own `alg`, when it states one.
-    alg: Option<Algorithm>,
-    curve: Option<EllipticCurve>,
-}
-
-impl VerifyingKey {
-    pub(super) fn decoding_key(&self) -> &DecodingKey {
-        &self.key
-    }
-
-    /// Whether this key may verify a token signed with `alg`. RFC 8725 §3.1: the key, not the
-    /// token, decides; `DecodingKey::from_jwk` ignores the JWK's `alg`, so it is checked here.
-    pub(super) fn accepts(&self, alg: Algorithm) -> bool {
-        if self.family != alg.family() || self.alg.is_some_and(|own| own != alg) {
-            return false;
-        }
-        match alg {
-            Algorithm::ES256 => self.curve == Some(EllipticCurve::P256),
-            Algorithm::ES384 => self.curve == Some(EllipticCurve::P384),
-            _ => true,
-        }
-    }
-
-    /// The verification key described by `raw`, or `None` for anything this server will not
-    /// verify with: symmetric (`oct`) and OKP keys, encryption keys (RFC 7517 §4.2, §4.3), keys
-    /// whose `alg` contradicts their type, unsupported curves, bad encodings.
-    fn from_jwk(raw: &Value) -> Option<Self> {
-        let jwk = Jwk::deserialize(raw).ok()?;
-        if jwk
-            .common
-            .public_key_use
-            .as_ref()
-            .is_some_and(|u| *u != PublicKeyUse::Signature)
-        {
-            return None;
-        }
-        if jwk
-            .common
-            .key_operations
-            .as_ref()
-            .is_some_and(|ops| !ops.contains(&KeyOperations::Verify))
-        {
-            return None;
-        }
-        let alg = match jwk.common.key_algorithm {
-            None => None,
-            Some(named) => Some(Algorithm::from_str(&named.to_string()).ok()?),
-        };
-        let (key, curve) = match &jwk.algorithm {
-            AlgorithmParameters::RSA(rsa) => (DecodingKey::from_rsa_components(&rsa.n, &rsa.e).ok()?, None),
-            AlgorithmParameters::EllipticCurve(ec)
-                if matches!(ec.curve, EllipticCurve::P256 | EllipticCurve::P384) =>
-            {
-                let key = DecodingKey::from_ec_components(&ec.x, &ec.y).ok()?;
-                (key, Some(ec.curve.clone()))
-            }
-            _ => return None,
-        };
-        let family = key.family();
-        if alg.is_some_and(|a| a.family() != family) {
-            return None;
-        }
-        Some(Self {
-            key,
-            family,
-            alg,
-            curve,
-        })
-    }
-}
 
 struct Entry {
     /// The JWK as published, to reuse the parsed key when a refresh returns it unchanged.
@@ -253,7 +175,10 @@ impl KeyStore {
             }
             _ => {
                 // A set without one usable key is treated as an outage, not as "revoke all".
-                tracing::warn!(cached = state.keys.len(), "no usable JWKS; keeping cached keys");
+                tracing::warn!(
+                    cached = state.keys.len(),
+                    "no usable JWKS; keeping cached keys"
+                );
                 state.failed = true;
                 false
             }
@@ -283,7 +208,11 @@ fn parse_set(body: &[u8]) -> Option<Vec<(String, Value)>> {
     Some(
         keys.into_iter()
             .filter_map(|jwk| {
-                let kid = jwk.get("kid")?.as_str().filter(|k| !k.is_empty())?.to_owned();
+                let kid = jwk
+                    .get("kid")?
+                    .as_str()
+                    .filter(|k| !k.is_empty())?
+                    .to_owned();
                 Some((kid, jwk))
             })
             .collect(),
@@ -292,7 +221,10 @@ fn parse_set(body: &[u8]) -> Option<Vec<(String, Value)>> {
 
 /// The new key map: unchanged JWKs keep their parsed key, new ones are parsed, unusable ones are
 /// dropped. The first usable key wins when a `kid` repeats.
-fn rebuild(previous: &HashMap<String, Entry>, published: Vec<(String, Value)>) -> HashMap<String, Entry> {
+fn rebuild(
+    previous: &HashMap<String, Entry>,
+    published: Vec<(String, Value)>,
+) -> HashMap<String, Entry> {
     let mut keys = HashMap::with_capacity(published.len());
     for (kid, raw) in published {
         if keys.contains_key(&kid) {

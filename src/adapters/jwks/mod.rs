@@ -10,6 +10,7 @@
 //! - Every rejection is an [`AuthError::InvalidToken`] with a fixed description that never echoes
 //!   the token.
 
+mod jwk;
 mod keys;
 mod verifier;
 
@@ -35,6 +36,10 @@ use verifier::{ClaimPolicy, Verifier};
 /// Tokens longer than this are refused before any parsing: no legitimate access token is this
 /// large, and bounding it bounds the work (base64, JSON, SHA-256) an anonymous caller can cause.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Upper bound on how long a verified token is trusted without a new signature check (and below
+/// mini-moka's 1000-year limit, past which its builder panics).
+const MAX_VERIFIED_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How inbound JWTs are verified. Built by the composition root from `AuthSettings`.
 #[derive(Clone, Debug)]
@@ -64,7 +69,11 @@ impl JwksConfig {
     /// A configuration with the contract defaults: RS256 and ES256, 60 s leeway, tenant claim
     /// `tenant`, refresh every 10 min, 30 s unknown-`kid` cooldown, 10 000 cached tokens.
     #[must_use]
-    pub fn new(jwks_uri: impl Into<String>, issuer: impl Into<String>, audiences: Vec<String>) -> Self {
+    pub fn new(
+        jwks_uri: impl Into<String>,
+        issuer: impl Into<String>,
+        audiences: Vec<String>,
+    ) -> Self {
         Self {
             jwks_uri: jwks_uri.into(),
             issuer: issuer.into(),
@@ -94,6 +103,11 @@ impl JwksConfig {
         }
         if self.algorithms.is_empty() {
             return Err(JwksConfigError::NoAlgorithms);
+        }
+        // The key store counts whole seconds; a zero cooldown would let every unknown `kid`
+        // reach the issuer.
+        if self.refresh_interval.as_secs() == 0 || self.unknown_kid_cooldown.as_secs() == 0 {
+            return Err(JwksConfigError::IntervalTooShort);
         }
         for alg in &self.algorithms {
             match alg.family() {
@@ -136,6 +150,8 @@ pub enum JwksConfigError {
     MissingAudience,
     #[error("the algorithm allow-list is empty")]
     NoAlgorithms,
+    #[error("the JWKS refresh interval and unknown-kid cooldown must be at least one second")]
+    IntervalTooShort,
     #[error("{0:?} is a symmetric (HMAC) algorithm; only RS*, PS* and ES* are allowed")]
     SymmetricAlgorithm(Algorithm),
     #[error("{0:?} is not supported; only RS*, PS* and ES* are allowed")]
@@ -192,8 +208,11 @@ impl JwksAuthenticator {
                 tenant_claim: config.tenant_claim,
             },
         );
+        // Besides `exp`, a cached token is re-verified after one refresh interval, so a key the
+        // issuer withdraws stops vouching for cached tokens too.
         let verified = Cache::builder()
             .max_capacity(config.token_cache_capacity)
+            .time_to_live(config.refresh_interval.min(MAX_VERIFIED_TTL))
             .build();
         Ok(Self {
             keys,
@@ -228,6 +247,8 @@ impl Authenticator for JwksAuthenticator {
 
         let header = self.verifier.header(raw)?;
         let key = self.keys.key(&header.kid).await?;
+        // Read again: the key lookup may have waited on a fetch.
+        let now = self.clock.now_unix();
         let principal = self.verifier.verify(raw, &header, &key, now)?;
         if now < principal.expires_at {
             self.verified.insert(digest, Arc::new(principal.clone()));

@@ -1,18 +1,14 @@
-//! [`NeonPanelApi`] over HTTP (CONTRACT §5, paths of `neonpanel-openapi.json`).
-//!
-//! Retry policy: only `GET`s, and only when the request cannot have had an effect or NeonPanel
-//! says "later": connect errors, 502, 503, 504 and 429. A whole-call timeout is not retried:
-//! the call already spent the full `NEONPANEL_HTTP_TIMEOUT_MS`, and two more would outlast the
-//! MCP client's own deadline. A `Retry-After` longer than [`MAX_RETRY_AFTER`] is obeyed by
-//! giving up at once (the caller sees `rate_limited` with `retry_after` in `details`) instead
-//! of retrying before the server allows it.
+//! [`NeonPanelApi`] over HTTP (CONTRACT §5, paths of `neonpanel-openapi.json`): one `GET` per
+//! method, retried as [`retry`] decides, every failure normalised to an [`UpstreamError`].
 
-use std::hash::{BuildHasher, Hasher};
+mod retry;
+
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use self::retry::retry_delay;
 use super::truncate_chars;
 use crate::adapters::outbound::{Outbound, OutboundError, OutboundRequest, OutboundResponse};
 use crate::domain::error::{UpstreamError, UpstreamErrorKind};
@@ -23,8 +19,6 @@ use crate::domain::upstream::{
 };
 use crate::ports::NeonPanelApi;
 
-/// The longest `Retry-After` waited for before a retry.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Upstream messages are cut to this many characters before they reach a tool result.
 const MAX_MESSAGE_CHARS: usize = 300;
 
@@ -71,7 +65,7 @@ impl HttpNeonPanelApi {
         ))
     }
 
-    #[tracing::instrument(name = "neonpanel_api", skip_all, fields(operation))]
+    #[tracing::instrument(name = "neonpanel_api", skip_all, fields(operation = operation))]
     async fn get<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -110,7 +104,10 @@ impl NeonPanelApi for HttpNeonPanelApi {
             "{}/api/v1/companies",
             self.config.base_url.trim_end_matches('/')
         );
-        let query = vec![("page", page.to_string()), ("per_page", per_page.to_string())];
+        let query = vec![
+            ("page", page.to_string()),
+            ("per_page", per_page.to_string()),
+        ];
         self.get("list_companies", token, url, query).await
     }
 
@@ -182,7 +179,10 @@ impl NeonPanelApi for HttpNeonPanelApi {
         company: &str,
         inventory_id: i64,
     ) -> Result<InventoryDetails, UpstreamError> {
-        let url = self.company_url(company, &format!("/inventory-items/{inventory_id}/balances"))?;
+        let url = self.company_url(
+            company,
+            &format!("/inventory-items/{inventory_id}/balances"),
+        )?;
         self.get("inventory_details", token, url, Vec::new()).await
     }
 }
@@ -213,42 +213,6 @@ fn path_segment(value: &str) -> Result<String, UpstreamError> {
         }
     }
     Ok(out)
-}
-
-/// How long to wait before retrying `result`, or `None` when it is final.
-fn retry_delay(
-    result: &Result<OutboundResponse, OutboundError>,
-    retries_done: u32,
-    config: &ApiConfig,
-) -> Option<Duration> {
-    if retries_done >= config.max_retries {
-        return None;
-    }
-    let retry_after = match result {
-        Err(OutboundError::Connect(_)) => None,
-        Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => response.retry_after,
-        _ => return None,
-    };
-    match retry_after.map(Duration::from_secs) {
-        // RFC 9110 §10.2.3: retrying sooner than asked would only earn another 429.
-        Some(wait) if wait > MAX_RETRY_AFTER => None,
-        Some(wait) => Some(wait),
-        None => Some(backoff(config.backoff_base, retries_done)),
-    }
-}
-
-/// `base · 2^n`, with "equal jitter" (half fixed, half random) so that callers who failed
-/// together do not retry together.
-fn backoff(base: Duration, retries_done: u32) -> Duration {
-    let full = base
-        .saturating_mul(2_u32.saturating_pow(retries_done))
-        .min(MAX_RETRY_AFTER);
-    // RandomState is seeded per instance from OS randomness: enough for jitter, no extra crate.
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let fraction = (random % 1_000) as f64 / 1_000.0;
-    full / 2 + (full / 2).mul_f64(fraction)
 }
 
 /// The outcome of the last attempt, normalised to CONTRACT §5.

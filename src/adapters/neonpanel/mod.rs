@@ -15,8 +15,6 @@ mod user_credentials;
 #[cfg(test)]
 mod test_support;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 pub use api::{ApiConfig, HttpNeonPanelApi};
 pub use oauth::ClientAuthMethod;
 pub use service_tokens::{ClientCredentialsTokens, ServiceTokenConfig, UnconfiguredServiceTokens};
@@ -24,26 +22,12 @@ pub use user_credentials::{
     ExchangedUserCredentials, RequestedTokenType, UserCredentialConfig, UserSource,
 };
 
-use crate::ports::Clock;
-
-/// The wall clock. Stands in until a shared one exists elsewhere in `adapters`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_unix(&self) -> u64 {
-        // A clock before 1970 is a broken host; 0 makes every cached credential look expired,
-        // which fails safe (refetch) rather than serving a credential forever.
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-}
-
-/// At most `max_chars` characters of `text`, cut on a character boundary.
+/// `text` in at most `max_chars` characters, the last one an ellipsis when it was cut.
 fn truncate_chars(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
-        None => text.to_owned(),
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
     }
+    let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }

@@ -95,8 +95,7 @@ pub(super) fn json_answer(
     result: Result<OutboundResponse, OutboundError>,
     endpoint: &'static str,
 ) -> Result<Value, CredentialError> {
-    let response =
-        result.map_err(|e| CredentialError::Unavailable(format!("{endpoint}: {e}")))?;
+    let response = result.map_err(|e| CredentialError::Unavailable(format!("{endpoint}: {e}")))?;
     let body = serde_json::from_slice::<Value>(&response.body).ok();
     if (200..300).contains(&response.status) {
         return match body {
@@ -150,7 +149,7 @@ pub(super) fn seconds(value: Option<&Value>) -> Option<u64> {
         Value::String(s) => s.trim().parse::<f64>().ok()?,
         _ => return None,
     };
-    (number.is_finite() && (0.0..1.0e15).contains(&number)).then(|| number as u64)
+    (number.is_finite() && (0.0..1.0e15).contains(&number)).then_some(number as u64)
 }
 
 #[cfg(test)]

@@ -194,17 +194,19 @@ pub fn result_response(id: Value, result: Value) -> Value {
 /// not allow `null` ids).
 #[must_use]
 pub fn error_response(id: Option<Value>, error: &RpcError) -> Value {
-    let mut body = json!({
-        "jsonrpc": "2.0",
-        "error": {"code": error.code, "message": error.message},
-    });
+    let mut object = serde_json::Map::new();
+    object.insert("code".into(), json!(error.code));
+    object.insert("message".into(), json!(error.message));
     if let Some(data) = &error.data {
-        body["error"]["data"] = data.clone();
+        object.insert("data".into(), data.clone());
     }
+    let mut body = serde_json::Map::new();
+    body.insert("jsonrpc".into(), json!("2.0"));
     if let Some(id) = id {
-        body["id"] = id;
+        body.insert("id".into(), id);
     }
-    body
+    body.insert("error".into(), Value::Object(object));
+    Value::Object(body)
 }
 
 #[cfg(test)]
