@@ -10,8 +10,10 @@
 
 mod doubles;
 mod helpers;
+mod neonpanel_e2e;
 mod protocol_rules;
 mod proxy;
+mod real;
 mod schema;
 mod sse_client;
 mod streamable_client;
