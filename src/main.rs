@@ -83,6 +83,8 @@ fn not_yet(what: &str) -> ExitCode {
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let _ = dotenvy::dotenv();
+    // One TLS crypto backend for the whole process, the one jsonwebtoken also uses.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     match cli.command {
         None => serve(&cli.settings).await,

@@ -16,4 +16,5 @@ mod proxy;
 mod real;
 mod schema;
 mod sse_client;
+mod startup;
 mod streamable_client;

@@ -526,3 +526,103 @@ async fn scp_array_and_float_exp_tokens_are_accepted() {
         assert_eq!(response.status().as_u16(), 200, "{claims}");
     }
 }
+
+#[tokio::test]
+async fn an_upstream_401_evicts_the_user_credential_retries_once_then_asks_to_sign_in_again() {
+    // Arrange
+    let world = world(|_, _| {}).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/companies/{COMPANY}/invoices")))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"message": "Unauthenticated."})),
+        )
+        .expect(2)
+        .mount(&world.neonpanel)
+        .await;
+    let client = client(&world, &token("alice")).await;
+
+    // Act
+    let result = call(
+        &client,
+        "neonpanel_search_orders",
+        json!({"accountId": COMPANY}),
+    )
+    .await;
+    client.cancel().await.unwrap();
+
+    // Assert
+    assert_eq!(result.is_error, Some(true));
+    assert_eq!(
+        result.structured_content.unwrap()["error"]["code"],
+        "unauthorized"
+    );
+    let meta = serde_json::to_value(result.meta.expect("_meta")).unwrap();
+    let challenge = meta["mcp/www_authenticate"][0].as_str().unwrap();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    assert!(challenge.contains("resource_metadata="), "{challenge}");
+    let exchanges = world.neonpanel.received_requests().await.unwrap();
+    assert_eq!(
+        exchanges
+            .iter()
+            .filter(|r| r.url.path() == "/oauth2/user-jwt")
+            .count(),
+        2,
+        "evicted and fetched again"
+    );
+    world.neonpanel.verify().await;
+}
+
+#[tokio::test]
+async fn tool_auth_modes_and_plan_purchase_scope_change_the_policy_and_demand_the_scope() {
+    // Arrange
+    let world = world(|s, _| {
+        s.tool_auth_modes = Some("neonpanel_plan_purchase=user".into());
+        s.plan_purchase_scope = Some("neonpanel:plan".into());
+    })
+    .await;
+    Mock::given(path_regex("^/api/"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&world.neonpanel)
+        .await;
+    let client = client(&world, &token("alice")).await;
+
+    // Act
+    let tools = client.list_all_tools().await.unwrap();
+    let result = call(
+        &client,
+        "neonpanel_plan_purchase",
+        json!({"accountId": COMPANY, "sku": "SKU12345", "coverageDays": 30, "safetyStock": 0}),
+    )
+    .await;
+    client.cancel().await.unwrap();
+
+    // Assert
+    let plan = serde_json::to_value(
+        tools
+            .iter()
+            .find(|t| t.name == "neonpanel_plan_purchase")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plan["_meta"]["neonpanel/authMode"], "user");
+    assert_eq!(
+        plan["_meta"]["securitySchemes"][0]["scopes"],
+        json!(["neonpanel:plan", "neonpanel:read"])
+    );
+    assert_eq!(result.is_error, Some(true));
+    assert_eq!(
+        result.structured_content.unwrap()["error"]["code"],
+        "forbidden"
+    );
+    let meta = serde_json::to_value(result.meta.expect("_meta")).unwrap();
+    let challenge = meta["mcp/www_authenticate"][0].as_str().unwrap();
+    assert!(
+        challenge.contains(r#"error="insufficient_scope", scope="neonpanel:plan""#),
+        "{challenge}"
+    );
+    world.neonpanel.verify().await;
+}
