@@ -5,7 +5,12 @@
 //! Run: `cargo bench --bench hot_path` (BENCH_SECS=5 and BENCH_CONCURRENCY=32 by default).
 //! Load generator and server share the machine, so figures are a floor, not a ceiling.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,7 +32,10 @@ const AUDIENCE: &str = "http://127.0.0.1/mcp";
 const ISSUER: &str = "https://issuer.bench";
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 fn token(sub: &str) -> String {
@@ -35,7 +43,12 @@ fn token(sub: &str) -> String {
     header.kid = Some("bench".into());
     let claims = json!({"iss": ISSUER, "sub": sub, "aud": AUDIENCE, "iat": now(), "exp": now() + 3600,
                         "scope": "openid", "tenant": "acme"});
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap()).unwrap()
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
+    )
+    .unwrap()
 }
 
 #[handler]
@@ -49,7 +62,9 @@ async fn jwks(res: &mut Response) {
 
 #[handler]
 async fn user_jwt(res: &mut Response) {
-    res.render(Json(json!({"user_jwt": "bench-user-jwt", "expires_in": 3600})));
+    res.render(Json(
+        json!({"user_jwt": "bench-user-jwt", "expires_in": 3600}),
+    ));
 }
 
 #[handler]
@@ -58,7 +73,9 @@ async fn invoices(res: &mut Response) {
         .map(|i| json!({"id": i, "name": format!("INV-{i}"), "source": "amazon", "transaction_date": "2024-05-01",
                         "amount": 10.5, "currency": "USD", "customer": {"id": 7, "name": "Acme"}}))
         .collect();
-    res.render(Json(json!({"current_page": 1, "per_page": 25, "last_page": 9, "data": data})));
+    res.render(Json(
+        json!({"current_page": 1, "per_page": 25, "last_page": 9, "data": data}),
+    ));
 }
 
 async fn stub_upstream() -> String {
@@ -67,7 +84,11 @@ async fn stub_upstream() -> String {
         .push(Router::with_path("user-jwt").post(user_jwt))
         .push(Router::with_path("api/v1/companies/{id}/invoices").get(invoices));
     let acceptor = TcpListener::new("127.0.0.1:0").bind().await;
-    let addr = acceptor.holdings()[0].local_addr.clone().into_std().unwrap();
+    let addr = acceptor.holdings()[0]
+        .local_addr
+        .clone()
+        .into_std()
+        .unwrap();
     tokio::spawn(Server::new(acceptor).serve(router));
     format!("http://{addr}")
 }
@@ -82,9 +103,13 @@ async fn token_verification(upstream: &str) {
     let config = JwksConfig::new(format!("{upstream}/jwks"), ISSUER, vec![AUDIENCE.into()]);
     let auth = JwksAuthenticator::new(config, outbound, Arc::new(SystemClock)).unwrap();
     // Warm the key cache once (the JWKS fetch is not what is measured).
-    auth.authenticate(&Secret::new(token("warm"))).await.unwrap();
+    auth.authenticate(&Secret::new(token("warm")))
+        .await
+        .unwrap();
     let rounds = 200;
-    let tokens: Vec<Secret> = (0..rounds).map(|i| Secret::new(token(&format!("user-{i}")))).collect();
+    let tokens: Vec<Secret> = (0..rounds)
+        .map(|i| Secret::new(token(&format!("user-{i}"))))
+        .collect();
     let start = Instant::now();
     for t in &tokens {
         auth.authenticate(t).await.unwrap();
@@ -97,7 +122,9 @@ async fn token_verification(upstream: &str) {
         }
     }
     let cached = start.elapsed() / (rounds * 20);
-    println!("token verification: cold (signature, keys cached) {cold:?}, cached (SHA-256 hit) {cached:?}");
+    println!(
+        "token verification: cold (signature, keys cached) {cold:?}, cached (SHA-256 hit) {cached:?}"
+    );
 }
 
 async fn tools_call_load(upstream: &str, secs: u64, concurrency: usize) {
@@ -120,22 +147,40 @@ async fn tools_call_load(upstream: &str, secs: u64, concurrency: usize) {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": "neonpanel_search_orders", "arguments": {"accountId": "acme"}}})
     .to_string();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
-    let first = client.post(&url).bearer_auth(&bearer).header("mcp-protocol-version", "2025-11-25")
-        .header("content-type", "application/json").body(body.clone()).send().await.unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let first = client
+        .post(&url)
+        .bearer_auth(&bearer)
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status().as_u16(), 200);
     let first: Value = first.json().await.unwrap();
     assert_eq!(first["result"]["isError"], false, "{first}");
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, bearer, body) = (client.clone(), url.clone(), bearer.clone(), body.clone());
+        let (client, url, bearer, body) =
+            (client.clone(), url.clone(), bearer.clone(), body.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let start = Instant::now();
-                let response = client.post(&url).bearer_auth(&bearer).header("mcp-protocol-version", "2025-11-25")
-                    .header("content-type", "application/json").body(body.clone()).send().await.unwrap();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&bearer)
+                    .header("mcp-protocol-version", "2025-11-25")
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status().as_u16(), 200);
                 let _ = response.bytes().await.unwrap();
                 latencies.push(start.elapsed());
@@ -158,9 +203,18 @@ async fn tools_call_load(upstream: &str, secs: u64, concurrency: usize) {
 }
 
 fn main() {
-    let secs = std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let concurrency = std::env::var("BENCH_CONCURRENCY").ok().and_then(|s| s.parse().ok()).unwrap_or(32);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let secs = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let concurrency = std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let upstream = stub_upstream().await;
         token_verification(&upstream).await;

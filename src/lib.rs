@@ -7,3 +7,5 @@ pub mod adapters;
 pub mod app;
 pub mod domain;
 pub mod ports;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;

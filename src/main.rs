@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
-use neonpanel_mcp::app::wiring::App;
+use neonpanel_mcp::app::wiring::{App, AppParts};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
@@ -73,6 +73,30 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `check`: validate the configuration, then run the deep checks once.
+async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let config = match load(settings) {
+        Ok(config) => config,
+        Err(code) => return Ok(code),
+    };
+    println!("configuration: ok");
+    let parts = AppParts::from_config(&config)?;
+    let checks = parts.probe.run().await;
+    for c in &checks {
+        println!(
+            "{}: {} ({})",
+            c.name,
+            if c.ok { "ok" } else { "FAILED" },
+            c.detail
+        );
+    }
+    Ok(if checks.iter().all(|c| c.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 fn not_yet(what: &str) -> ExitCode {
     eprintln!(
         "neonpanel-mcp {what}: not implemented in this build yet (tracked in the open issues)"
@@ -91,9 +115,6 @@ async fn main() -> anyhow::Result<ExitCode> {
         Some(Command::Serve { settings }) => serve(&settings).await,
         Some(Command::Sandbox) => Ok(not_yet("sandbox")),
         Some(Command::Token) => Ok(not_yet("token")),
-        Some(Command::Check { settings }) => Ok(match load(&settings) {
-            Ok(_) => not_yet("check (deep checks)"),
-            Err(code) => code,
-        }),
+        Some(Command::Check { settings }) => check(&settings).await,
     }
 }

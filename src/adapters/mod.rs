@@ -4,4 +4,5 @@ pub mod http;
 pub mod jwks;
 pub mod neonpanel;
 pub mod outbound;
+pub mod probes;
 pub mod sessions;

@@ -99,6 +99,9 @@ pub struct Settings {
     pub max_body_bytes: Option<usize>,
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE")]
     pub rate_limit_per_minute: Option<u32>,
+    /// JSON-RPC requests in progress at once before new ones get 503 (default 1024).
+    #[arg(long, env = "MAX_CONCURRENT_REQUESTS")]
+    pub max_concurrent_requests: Option<usize>,
     #[arg(long, env = "SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<u64>,
     #[arg(long, env = "ENABLE_SSE")]
@@ -176,6 +179,7 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
+    pub max_concurrent_requests: usize,
     pub shutdown_grace: Duration,
     pub enable_sse: bool,
     pub enable_streamable_http: bool,
@@ -328,6 +332,7 @@ impl Settings {
             cors_allowed_origins: list(self.cors_allowed_origins.as_deref()),
             max_body_bytes: self.max_body_bytes.unwrap_or(1024 * 1024),
             rate_limit_per_minute: self.rate_limit_per_minute.unwrap_or(600),
+            max_concurrent_requests: self.max_concurrent_requests.unwrap_or(1024).max(1),
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms.unwrap_or(25_000)),
             enable_sse: self.enable_sse.unwrap_or(true) && !agentcore,
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),

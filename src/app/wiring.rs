@@ -16,7 +16,7 @@ use super::config::{ClientAuth, Config, UserSourceSettings};
 use super::credentials::Credentials;
 use super::service::McpService;
 use super::tools::ToolRunner;
-use crate::adapters::http::{HttpSettings, HttpState, router};
+use crate::adapters::http::{self, HttpSettings, HttpState};
 use crate::adapters::jwks::{JwksAuthenticator, JwksConfig, SystemClock, parse_algorithm};
 use crate::adapters::neonpanel::{
     ApiConfig, ClientAuthMethod, ClientCredentialsTokens, ExchangedUserCredentials,
@@ -24,11 +24,14 @@ use crate::adapters::neonpanel::{
     UserCredentialConfig, UserSource,
 };
 use crate::adapters::outbound::{Outbound, OutboundConfig};
+use crate::adapters::probes::UpstreamProbe;
 use crate::adapters::sessions::MemorySessionBus;
 use crate::domain::policy::ToolPolicy;
 use crate::domain::principal::ScopeSet;
 use crate::domain::tools::{Catalogue, ToolId};
-use crate::ports::{Authenticator, NeonPanelApi, ServiceTokens, SessionBus, UserCredentials};
+use crate::ports::{
+    Authenticator, HealthProbe, NeonPanelApi, ServiceTokens, SessionBus, UserCredentials,
+};
 
 /// The adapters behind the ports, as built by [`App::build`] or supplied by tests.
 pub struct AppParts {
@@ -37,6 +40,7 @@ pub struct AppParts {
     pub service_tokens: Arc<dyn ServiceTokens>,
     pub api: Arc<dyn NeonPanelApi>,
     pub bus: Arc<dyn SessionBus>,
+    pub probe: Arc<dyn HealthProbe>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +55,7 @@ pub enum StartupError {
 /// A bound, not yet running server.
 pub struct App {
     server: Server<TcpAcceptor>,
-    router: Router,
+    service: Service,
     local_addr: SocketAddr,
     shutdown: Shutdown,
 }
@@ -177,6 +181,11 @@ impl AppParts {
             outbound.clone(),
             clock,
         );
+        let probe = UpstreamProbe::new(
+            outbound.clone(),
+            config.auth.jwks_uri.clone(),
+            Arc::clone(&service_tokens),
+        );
         let api = HttpNeonPanelApi::new(
             ApiConfig {
                 base_url: config.api_base.clone(),
@@ -190,6 +199,7 @@ impl AppParts {
             service_tokens,
             api: Arc::new(api),
             bus: Arc::new(MemorySessionBus::new()),
+            probe: Arc::new(probe),
         })
     }
 }
@@ -223,6 +233,10 @@ impl App {
             heartbeat: config.heartbeat,
             enable_sse: config.enable_sse,
             enable_streamable_http: config.enable_streamable_http,
+            allowed_origins: config.allowed_origins.clone(),
+            cors_allowed_origins: config.cors_allowed_origins.clone(),
+            rate_limit_per_minute: config.rate_limit_per_minute,
+            max_concurrent_requests: config.max_concurrent_requests,
         };
         let credentials = Credentials::new(
             parts.users,
@@ -241,6 +255,7 @@ impl App {
             service,
             authenticator: parts.authenticator,
             bus: parts.bus,
+            probe: parts.probe,
             settings,
             draining: AtomicBool::new(false),
         });
@@ -264,7 +279,7 @@ impl App {
         };
         Ok(Self {
             server,
-            router: router(&state),
+            service: http::service(&state),
             local_addr,
             shutdown,
         })
@@ -293,7 +308,7 @@ impl App {
             wait_for_signal().await;
             shutdown.trigger().await;
         });
-        self.server.serve(Service::new(self.router)).await;
+        self.server.serve(self.service).await;
     }
 }
 

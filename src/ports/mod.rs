@@ -4,10 +4,12 @@
 //! (`Mock*` under `cfg(test)`, or `mockall::mock!` in integration tests).
 
 mod auth;
+mod health;
 mod neonpanel;
 mod sessions;
 
 pub use auth::{Authenticator, Clock, ServiceTokens, UserCredential, UserCredentials};
+pub use health::{Check, HealthProbe};
 pub use neonpanel::NeonPanelApi;
 pub use sessions::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
 

@@ -9,7 +9,7 @@ use neonpanel_mcp::domain::upstream::{
     LandedCostQuery, Page,
 };
 use neonpanel_mcp::ports::{
-    Authenticator, NeonPanelApi, ServiceTokens, UserCredential, UserCredentials,
+    Authenticator, Check, HealthProbe, NeonPanelApi, ServiceTokens, UserCredential, UserCredentials,
 };
 
 mockall::mock! {
@@ -148,4 +148,22 @@ pub fn api() -> MockApi {
         })
     });
     api
+}
+
+/// A probe whose checks pass, counting how often it ran.
+#[derive(Default)]
+pub struct HealthyProbe {
+    pub runs: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl HealthProbe for HealthyProbe {
+    async fn run(&self) -> Vec<Check> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        vec![Check {
+            name: "jwks",
+            ok: true,
+            detail: "1 signing key(s)".into(),
+        }]
+    }
 }

@@ -4,19 +4,28 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use neonpanel_mcp::adapters::sessions::MemorySessionBus;
-use neonpanel_mcp::app::config::Settings;
 use neonpanel_mcp::app::wiring::{App, AppParts, Shutdown};
 
 use super::doubles;
+
+pub use neonpanel_mcp::app::config::Settings;
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub base: String,
     pub shutdown: Shutdown,
     pub http: reqwest::Client,
+    /// The health probe double, when the app was built over doubles.
+    pub probe: Option<Arc<doubles::HealthyProbe>>,
 }
 
 impl TestApp {
+    pub fn probe_runs(&self) -> usize {
+        self.probe
+            .as_ref()
+            .map_or(0, |p| p.runs.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -57,12 +66,14 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(settings: Settings, api: doubles::MockApi) -> TestApp {
     let config = settings.validate().expect("test settings are valid");
+    let probe = Arc::new(doubles::HealthyProbe::default());
     let parts = AppParts {
         authenticator: Arc::new(doubles::authenticator()),
         users: Arc::new(doubles::users()),
         service_tokens: Arc::new(doubles::service_tokens()),
         api: Arc::new(api),
         bus: Arc::new(MemorySessionBus::new()),
+        probe: Arc::clone(&probe) as _,
     };
     let app = App::from_parts(&config, parts).await.expect("app builds");
     let addr = app.local_addr();
@@ -73,5 +84,6 @@ pub async fn spawn_app_with(settings: Settings, api: doubles::MockApi) -> TestAp
         base: format!("http://{addr}"),
         shutdown,
         http: reqwest::Client::new(),
+        probe: Some(probe),
     }
 }

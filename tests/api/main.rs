@@ -10,6 +10,7 @@
 
 mod doubles;
 mod helpers;
+mod limits;
 mod neonpanel_e2e;
 mod protocol_rules;
 mod proxy;

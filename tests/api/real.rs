@@ -123,6 +123,7 @@ pub async fn world(tweak: impl FnOnce(&mut Settings, &str)) -> World {
             base: format!("http://{addr}"),
             shutdown,
             http: reqwest::Client::new(),
+            probe: None,
         },
         issuer,
         neonpanel,

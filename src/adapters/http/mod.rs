@@ -1,8 +1,10 @@
 //! The salvo HTTP surface (CONTRACT §2): routes, the auth hoop, both MCP transports, health
 //! and discovery documents. Domain and app errors are mapped to the wire here and only here.
 
+mod access;
 mod auth;
 mod health;
+mod limits;
 mod reply;
 mod sse;
 mod streamable;
@@ -16,8 +18,9 @@ use salvo::prelude::*;
 
 use crate::app::service::McpService;
 use crate::domain::principal::ScopeSet;
-use crate::ports::{Authenticator, SessionBus};
+use crate::ports::{Authenticator, HealthProbe, SessionBus};
 
+pub use access::McpFacts;
 pub use auth::AuthHoop;
 
 /// What the HTTP layer needs to know of the configuration.
@@ -35,6 +38,14 @@ pub struct HttpSettings {
     pub heartbeat: Duration,
     pub enable_sse: bool,
     pub enable_streamable_http: bool,
+    /// Browser origins allowed to call (`ALLOWED_ORIGINS` and `CORS_ALLOWED_ORIGINS`).
+    pub allowed_origins: Vec<String>,
+    /// Origins CORS answers for; CORS is off when empty.
+    pub cors_allowed_origins: Vec<String>,
+    /// Per subject (or IP), 0 = unlimited.
+    pub rate_limit_per_minute: u32,
+    /// JSON-RPC requests in progress at once.
+    pub max_concurrent_requests: usize,
 }
 
 impl HttpSettings {
@@ -65,23 +76,42 @@ pub struct HttpState {
     pub service: Arc<McpService>,
     pub authenticator: Arc<dyn Authenticator>,
     pub bus: Arc<dyn SessionBus>,
+    pub probe: Arc<dyn HealthProbe>,
     pub settings: HttpSettings,
     /// Set on shutdown: health turns 503 and new SSE streams are refused.
     pub draining: AtomicBool,
 }
 
-/// Builds the router for `state`.
+/// Builds the router for `state`: request id and access log outermost, then the Origin check,
+/// then per route the auth hoop, the rate limit (keyed by the subject it proved) and, on the
+/// JSON-RPC POST routes, the concurrency cap.
 #[must_use]
 pub fn router(state: &Arc<HttpState>) -> Router {
     let settings = &state.settings;
+    let rate = limits::RateLimit::new(settings.rate_limit_per_minute);
+    let busy = limits::ConcurrencyLimit::new(settings.max_concurrent_requests);
+    let mut origins = settings.allowed_origins.clone();
+    origins.extend(settings.cors_allowed_origins.iter().cloned());
     let mut router = Router::new()
-        .push(Router::with_path("healthz").get(health::Health::new(state)))
-        .push(well_known::routes(state));
+        .hoop(access::request_id())
+        .hoop(access::AccessLog)
+        .hoop(limits::OriginGuard::new(origins))
+        .push(
+            Router::with_path("healthz")
+                .hoop(rate.clone())
+                .get(health::Health::new(state)),
+        )
+        .push(well_known::routes(state).hoop(rate.clone()));
     if settings.enable_streamable_http {
         router = router.push(
             Router::with_path("mcp")
                 .hoop(AuthHoop::new(state, "/mcp"))
-                .post(streamable::McpPost::new(state))
+                .hoop(rate.clone())
+                .push(
+                    Router::new()
+                        .hoop(busy.clone())
+                        .post(streamable::McpPost::new(state)),
+                )
                 .get(streamable::MethodNotAllowed)
                 .delete(streamable::MethodNotAllowed),
         );
@@ -91,15 +121,55 @@ pub fn router(state: &Arc<HttpState>) -> Router {
             .push(
                 Router::with_path("sse")
                     .hoop(AuthHoop::new(state, "/sse"))
+                    .hoop(rate.clone())
                     .get(sse::SseOpen::new(state)),
             )
             .push(
                 Router::with_path("messages")
                     .hoop(AuthHoop::new(state, "/sse"))
+                    .hoop(rate)
+                    .hoop(busy)
                     .post(sse::SsePost::new(state)),
             );
     }
     router
+}
+
+/// The service: the router, behind CORS when `CORS_ALLOWED_ORIGINS` is set (preflights are
+/// answered before routing, so they never meet the auth hoop).
+#[must_use]
+pub fn service(state: &Arc<HttpState>) -> Service {
+    let service = Service::new(router(state));
+    let origins = &state.settings.cors_allowed_origins;
+    if origins.is_empty() {
+        return service;
+    }
+    let cors = salvo::cors::Cors::new()
+        .allow_origin(origins.iter().map(String::as_str).collect::<Vec<_>>())
+        .allow_methods(vec![
+            salvo::http::Method::GET,
+            salvo::http::Method::POST,
+            salvo::http::Method::DELETE,
+        ])
+        .allow_headers(vec![
+            "authorization",
+            "content-type",
+            "accept",
+            "mcp-protocol-version",
+            "mcp-method",
+            "mcp-name",
+            "mcp-session-id",
+            "last-event-id",
+            "x-request-id",
+        ])
+        .expose_headers(vec![
+            "www-authenticate",
+            "mcp-session-id",
+            "x-request-id",
+            "retry-after",
+        ])
+        .into_handler();
+    service.hoop(cors)
 }
 
 #[cfg(test)]
@@ -116,6 +186,10 @@ mod tests {
             heartbeat: Duration::from_secs(1),
             enable_sse: true,
             enable_streamable_http: true,
+            allowed_origins: Vec::new(),
+            cors_allowed_origins: Vec::new(),
+            rate_limit_per_minute: 0,
+            max_concurrent_requests: 1,
         }
     }
 

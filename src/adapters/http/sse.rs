@@ -170,6 +170,7 @@ impl Handler for SsePost {
                 return;
             }
         };
+        depot.insert_typed(super::McpFacts::of(&body));
         // Before `initialize` ran, assume the transport's own revision.
         let version = info
             .protocol

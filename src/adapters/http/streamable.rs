@@ -66,6 +66,7 @@ impl Handler for McpPost {
                 return write(res, status, &error_response(None, &error), sse_only);
             }
         };
+        depot.insert_typed(super::McpFacts::of(&body));
         let header = |name: &str| {
             req.headers()
                 .get(name)

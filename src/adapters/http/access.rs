@@ -1,0 +1,103 @@
+//! Request ids and the one access-log line per request.
+//!
+//! The line carries request id, method, route, status, latency, the verified subject and, on
+//! MCP routes, the JSON-RPC method and tool. Never a header value, a token or a body.
+
+use std::time::Instant;
+
+use salvo::prelude::*;
+use salvo::request_id::{IdGenerator, RequestId, RequestIdDepotExt, UlidGenerator};
+
+use super::auth::caller;
+
+/// What the MCP handlers learned about the request, for the access log.
+#[derive(Clone, Debug, Default)]
+pub struct McpFacts {
+    pub method: Option<String>,
+    pub tool: Option<String>,
+}
+
+impl McpFacts {
+    /// Reads the JSON-RPC method and tool name of a body (`"batch"` for an array).
+    #[must_use]
+    pub fn of(body: &serde_json::Value) -> Self {
+        if body.is_array() {
+            return Self {
+                method: Some("batch".to_owned()),
+                tool: None,
+            };
+        }
+        let text = |pointer: &str| {
+            body.pointer(pointer)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        Self {
+            method: text("/method"),
+            tool: text("/params/name"),
+        }
+    }
+}
+
+/// `X-Request-Id` from the client when it is a sane token (≤ 64 of `[A-Za-z0-9._-]`, so it
+/// cannot forge log lines), otherwise a new ULID; echoed on the response.
+struct SaneOrNew(UlidGenerator);
+
+impl IdGenerator for SaneOrNew {
+    fn generate(&self, req: &mut Request, depot: &mut Depot) -> String {
+        let incoming = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                !v.is_empty()
+                    && v.len() <= 64
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            })
+            .map(str::to_owned);
+        incoming.unwrap_or_else(|| self.0.generate(req, depot))
+    }
+}
+
+/// The request-id hoop (salvo's), with our generator.
+#[must_use]
+pub fn request_id() -> RequestId {
+    RequestId::new().generator(SaneOrNew(UlidGenerator::new()))
+}
+
+pub struct AccessLog;
+
+#[async_trait]
+impl Handler for AccessLog {
+    async fn handle(
+        &self,
+        req: &mut Request,
+        depot: &mut Depot,
+        res: &mut Response,
+        ctrl: &mut FlowCtrl,
+    ) {
+        let started = Instant::now();
+        ctrl.call_next(req, depot, res).await;
+        let status = res.status_code.unwrap_or(StatusCode::OK).as_u16();
+        let facts = depot
+            .get_typed::<McpFacts>()
+            .ok()
+            .cloned()
+            .unwrap_or_default();
+        let subject = caller(depot).map(|c| c.principal.subject.to_string());
+        let request_id = depot.request_id().unwrap_or_default().to_owned();
+        tracing::info!(
+            target: "access",
+            request_id = %request_id,
+            method = %req.method(),
+            route = req.uri().path(),
+            status,
+            latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            subject = subject.as_deref().unwrap_or("-"),
+            mcp_method = facts.method.as_deref().unwrap_or("-"),
+            tool = facts.tool.as_deref().unwrap_or("-"),
+            "request"
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! Operational limits at the HTTP edge: body size, Origin, rate limit, request ids, CORS, deep
+//! health caching.
+
+use serde_json::Value;
+
+use super::doubles::{ALICE, BOB};
+use super::helpers::{settings, spawn_app_with};
+use super::schema::check_message;
+
+#[tokio::test]
+async fn a_body_over_max_body_bytes_is_413_with_a_json_rpc_error() {
+    let app = spawn_app_with(
+        super::helpers::Settings {
+            max_body_bytes: Some(1024),
+            ..settings()
+        },
+        super::doubles::api(),
+    )
+    .await;
+    let big = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(2048)
+    );
+    let response = app.post_mcp(&big, &[]).await;
+    assert_eq!(response.status().as_u16(), 413);
+    let value: Value = response.json().await.unwrap();
+    check_message(None, false, &value);
+    assert_eq!(value["error"]["code"], -32600);
+    // Just under the limit is fine: the limit is the body, not a guess.
+    let small = app
+        .post_mcp(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, &[])
+        .await;
+    assert_eq!(small.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_large_body_under_the_limit_is_accepted_past_salvos_own_64_kib_default() {
+    let app = spawn_app_with(settings(), super::doubles::api()).await;
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(200 * 1024)
+    );
+    assert_eq!(app.post_mcp(&body, &[]).await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_browser_origin_not_allowed_is_403_and_an_allowed_one_passes() {
+    let app = spawn_app_with(
+        super::helpers::Settings {
+            allowed_origins: Some("https://inspector.example".into()),
+            ..settings()
+        },
+        super::doubles::api(),
+    )
+    .await;
+    let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let evil = app
+        .post_mcp(ping, &[("origin", "https://evil.example")])
+        .await;
+    assert_eq!(evil.status().as_u16(), 403);
+    let value: Value = evil.json().await.unwrap();
+    check_message(None, false, &value);
+    let good = app
+        .post_mcp(ping, &[("origin", "https://inspector.example")])
+        .await;
+    assert_eq!(good.status().as_u16(), 200);
+    let none = app.post_mcp(ping, &[]).await;
+    assert_eq!(
+        none.status().as_u16(),
+        200,
+        "servers and agents send no Origin"
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_is_per_subject_and_answers_429_with_retry_after() {
+    let app = spawn_app_with(
+        super::helpers::Settings {
+            rate_limit_per_minute: Some(3),
+            ..settings()
+        },
+        super::doubles::api(),
+    )
+    .await;
+    let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    for _ in 0..3 {
+        assert_eq!(app.post_mcp(ping, &[]).await.status().as_u16(), 200);
+    }
+    let limited = app.post_mcp(ping, &[]).await;
+    assert_eq!(limited.status().as_u16(), 429);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let value: Value = limited.json().await.unwrap();
+    check_message(None, false, &value);
+    // Another subject has its own window.
+    let bob = app
+        .http
+        .post(app.url("/mcp"))
+        .bearer_auth(BOB)
+        .header("content-type", "application/json")
+        .body(ping)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bob.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn the_request_id_is_echoed_when_sane_and_generated_otherwise() {
+    let app = spawn_app_with(settings(), super::doubles::api()).await;
+    let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let echoed = app.post_mcp(ping, &[("x-request-id", "abc-123.XYZ")]).await;
+    assert_eq!(echoed.headers()["x-request-id"], "abc-123.XYZ");
+    let forged = app
+        .post_mcp(ping, &[("x-request-id", "bad id\" level=error")])
+        .await;
+    let generated = forged.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(generated.len(), 26, "a ULID: {generated}");
+    let anonymous = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert!(anonymous.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default_and_answers_preflight_when_configured() {
+    let off = spawn_app_with(settings(), super::doubles::api()).await;
+    let preflight = |app: &super::helpers::TestApp| {
+        app.http
+            .request(reqwest::Method::OPTIONS, app.url("/mcp"))
+            .header("origin", "https://inspector.example")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let response = preflight(&off).await.unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let on = spawn_app_with(
+        super::helpers::Settings {
+            cors_allowed_origins: Some("https://inspector.example".into()),
+            ..settings()
+        },
+        super::doubles::api(),
+    )
+    .await;
+    let response = preflight(&on).await.unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://inspector.example"
+    );
+    let actual = on
+        .post_mcp(
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
+            &[("origin", "https://inspector.example")],
+        )
+        .await;
+    assert_eq!(actual.status().as_u16(), 200);
+    assert_eq!(
+        actual.headers()["access-control-allow-origin"],
+        "https://inspector.example"
+    );
+}
+
+#[tokio::test]
+async fn deep_health_reports_checks_and_caches_them() {
+    let app = spawn_app_with(settings(), super::doubles::api()).await;
+    for _ in 0..3 {
+        let value: Value = app
+            .http
+            .get(app.url("/healthz?deep=1"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(value["status"], "ok");
+        assert_eq!(value["checks"]["jwks"]["ok"], true);
+    }
+    let runs = app.probe_runs();
+    assert_eq!(runs, 1, "three deep calls within 10 s run the checks once");
+    let plain = app
+        .http
+        .get(app.url("/healthz"))
+        .bearer_auth(ALICE)
+        .send()
+        .await
+        .unwrap();
+    let value: Value = plain.json().await.unwrap();
+    assert!(value.get("checks").is_none());
+}
