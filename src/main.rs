@@ -1,9 +1,14 @@
 //! neonpanel-mcp command line: `serve` (default) | `sandbox` | `token` | `check`.
 
+mod cli;
+
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
+use neonpanel_mcp::adapters::oauth_client::{TokenRequest, obtain_token};
+use neonpanel_mcp::adapters::outbound::{Outbound, OutboundConfig};
 use neonpanel_mcp::app::wiring::{App, AppParts};
 use tracing_subscriber::EnvFilter;
 
@@ -27,10 +32,36 @@ enum Command {
         #[command(flatten)]
         settings: Box<Settings>,
     },
-    /// Run the server against the built-in NeonPanel sandbox.
-    Sandbox,
-    /// Obtain an access token with Authorization Code + PKCE.
-    Token,
+    /// Run the server against the built-in NeonPanel sandbox (no configuration needed).
+    #[cfg(feature = "sandbox")]
+    Sandbox {
+        /// Port of the MCP server.
+        #[arg(long, env = "PORT", default_value_t = 3000)]
+        port: u16,
+        /// Port of the sandbox (OAuth issuer and NeonPanel API).
+        #[arg(long, env = "SANDBOX_PORT", default_value_t = 3001)]
+        sandbox_port: u16,
+        /// Address both bind to.
+        #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+        host: String,
+    },
+    /// Obtain an access token with Authorization Code + PKCE and a loopback redirect.
+    Token {
+        /// The authorization server (its RFC 8414 metadata is discovered).
+        #[arg(long)]
+        issuer: String,
+        /// A registered client id; without one the client registers itself (RFC 7591).
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long, default_value = "openid neonpanel:read")]
+        scope: String,
+        /// The MCP server's canonical URL, sent as the RFC 8707 resource (the audience).
+        #[arg(long)]
+        resource: Option<String>,
+        /// Sandbox only: approve as this demo user (alice, bob, carol) without a browser.
+        #[arg(long)]
+        auto_approve: Option<String>,
+    },
     /// Validate the configuration and run the deep health checks.
     Check {
         #[command(flatten)]
@@ -38,7 +69,7 @@ enum Command {
     },
 }
 
-fn init_logging(config: &Config) {
+pub(crate) fn init_logging(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -97,11 +128,28 @@ async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn not_yet(what: &str) -> ExitCode {
-    eprintln!(
-        "neonpanel-mcp {what}: not implemented in this build yet (tracked in the open issues)"
-    );
-    ExitCode::from(2)
+/// `token`: runs the browser flow and prints the access token on stdout (alone, for `$(…)`).
+async fn token(request: TokenRequest) -> anyhow::Result<ExitCode> {
+    let outbound = Outbound::new(&OutboundConfig::default());
+    let answer = obtain_token(&outbound, &request, |url| {
+        eprintln!("Open this URL in a browser to sign in:\n\n  {url}\n");
+        // Best effort: most desktops have one of these; the URL above always works.
+        for opener in ["xdg-open", "open"] {
+            if std::process::Command::new(opener).arg(url).spawn().is_ok() {
+                break;
+            }
+        }
+    })
+    .await?;
+    let Some(access_token) = answer.get("access_token").and_then(|t| t.as_str()) else {
+        anyhow::bail!("the token endpoint answered without an access_token");
+    };
+    println!("{access_token}");
+    let scope = answer.get("scope").and_then(|s| s.as_str()).unwrap_or("-");
+    if let Some(expires) = answer.get("expires_in") {
+        eprintln!("(expires in {expires} s; scope: {scope})");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[tokio::main]
@@ -113,8 +161,11 @@ async fn main() -> anyhow::Result<ExitCode> {
     match cli.command {
         None => serve(&cli.settings).await,
         Some(Command::Serve { settings }) => serve(&settings).await,
-        Some(Command::Sandbox) => Ok(not_yet("sandbox")),
-        Some(Command::Token) => Ok(not_yet("token")),
+        #[cfg(feature = "sandbox")]
+        Some(Command::Sandbox { port, sandbox_port, host }) => cli::sandbox::run(&host, port, sandbox_port).await,
+        Some(Command::Token { issuer, client_id, scope, resource, auto_approve }) => {
+            token(TokenRequest { issuer, client_id, scope, resource, auto_approve, wait: Duration::from_secs(300) }).await
+        }
         Some(Command::Check { settings }) => check(&settings).await,
     }
 }

@@ -3,6 +3,7 @@
 pub mod http;
 pub mod jwks;
 pub mod neonpanel;
+pub mod oauth_client;
 pub mod outbound;
 pub mod probes;
 pub mod sessions;

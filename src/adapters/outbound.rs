@@ -95,6 +95,8 @@ pub struct OutboundResponse {
     pub status: u16,
     /// `Retry-After` in seconds, when given as a number.
     pub retry_after: Option<u64>,
+    /// `Location` of a redirect (never followed automatically).
+    pub location: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -205,17 +207,18 @@ fn run(agent: &ureq::Agent, request: OutboundRequest) -> Result<OutboundResponse
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = response
         .body_mut()
         .with_config()
         .limit(MAX_RESPONSE_BYTES)
         .read_to_vec()
         .map_err(map_error)?;
-    Ok(OutboundResponse {
-        status,
-        retry_after,
-        body,
-    })
+    Ok(OutboundResponse { status, retry_after, location, body })
 }
 
 fn map_error(error: ureq::Error) -> OutboundError {

@@ -184,6 +184,7 @@ mod tests {
                 Ok(OutboundResponse {
                     status,
                     retry_after: None,
+                    location: None,
                     body: body.as_bytes().to_vec(),
                 }),
                 "token endpoint",

@@ -1,0 +1,5 @@
+//! Binary-only glue (not part of the library): the `sandbox` subcommand, the one place where
+//! the sandbox and the server meet.
+
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
