@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
 use neonpanel_mcp::adapters::oauth_client::{TokenRequest, obtain_token};
 use neonpanel_mcp::adapters::outbound::{Outbound, OutboundConfig};
+use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
 use neonpanel_mcp::app::wiring::{App, AppParts};
 use tracing_subscriber::EnvFilter;
 
@@ -162,9 +162,27 @@ async fn main() -> anyhow::Result<ExitCode> {
         None => serve(&cli.settings).await,
         Some(Command::Serve { settings }) => serve(&settings).await,
         #[cfg(feature = "sandbox")]
-        Some(Command::Sandbox { port, sandbox_port, host }) => cli::sandbox::run(&host, port, sandbox_port).await,
-        Some(Command::Token { issuer, client_id, scope, resource, auto_approve }) => {
-            token(TokenRequest { issuer, client_id, scope, resource, auto_approve, wait: Duration::from_secs(300) }).await
+        Some(Command::Sandbox {
+            port,
+            sandbox_port,
+            host,
+        }) => cli::sandbox::run(&host, port, sandbox_port).await,
+        Some(Command::Token {
+            issuer,
+            client_id,
+            scope,
+            resource,
+            auto_approve,
+        }) => {
+            token(TokenRequest {
+                issuer,
+                client_id,
+                scope,
+                resource,
+                auto_approve,
+                wait: Duration::from_secs(300),
+            })
+            .await
         }
         Some(Command::Check { settings }) => check(&settings).await,
     }

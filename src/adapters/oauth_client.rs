@@ -33,7 +33,11 @@ pub enum TokenError {
     #[error("cannot reach {what}: {detail}")]
     Unreachable { what: &'static str, detail: String },
     #[error("{what} answered HTTP {status}: {detail}")]
-    Refused { what: &'static str, status: u16, detail: String },
+    Refused {
+        what: &'static str,
+        status: u16,
+        detail: String,
+    },
     #[error("the authorization server metadata lacks {0}")]
     Metadata(&'static str),
     #[error("the authorization was not completed: {0}")]
@@ -62,7 +66,10 @@ async fn json_of(
     let response = outbound
         .send(request)
         .await
-        .map_err(|e| TokenError::Unreachable { what, detail: e.to_string() })?;
+        .map_err(|e| TokenError::Unreachable {
+            what,
+            detail: e.to_string(),
+        })?;
     let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     if !(200..300).contains(&response.status) {
         let detail = body
@@ -71,7 +78,11 @@ async fn json_of(
             .and_then(Value::as_str)
             .unwrap_or("no detail")
             .to_owned();
-        return Err(TokenError::Refused { what, status: response.status, detail });
+        return Err(TokenError::Refused {
+            what,
+            status: response.status,
+            detail,
+        });
     }
     Ok(body)
 }
@@ -79,7 +90,13 @@ async fn json_of(
 /// RFC 8414 metadata, falling back to OpenID discovery.
 async fn metadata(outbound: &Outbound, issuer: &str) -> Result<Value, TokenError> {
     let rfc8414 = format!("{issuer}/.well-known/oauth-authorization-server");
-    match json_of(outbound, "authorization server metadata", OutboundRequest::get(rfc8414)).await {
+    match json_of(
+        outbound,
+        "authorization server metadata",
+        OutboundRequest::get(rfc8414),
+    )
+    .await
+    {
         Ok(doc) => Ok(doc),
         Err(_) => {
             let oidc = format!("{issuer}/.well-known/openid-configuration");
@@ -89,23 +106,39 @@ async fn metadata(outbound: &Outbound, issuer: &str) -> Result<Value, TokenError
 }
 
 fn field<'a>(doc: &'a Value, name: &'static str) -> Result<&'a str, TokenError> {
-    doc.get(name).and_then(Value::as_str).ok_or(TokenError::Metadata(name))
+    doc.get(name)
+        .and_then(Value::as_str)
+        .ok_or(TokenError::Metadata(name))
 }
 
 /// Reads one HTTP request from the loopback listener and returns its query string.
 async fn await_callback(listener: &TcpListener) -> Result<String, TokenError> {
-    let (mut stream, _) = listener.accept().await.map_err(|e| TokenError::Callback(e.to_string()))?;
+    let (mut stream, _) = listener
+        .accept()
+        .await
+        .map_err(|e| TokenError::Callback(e.to_string()))?;
     let mut buffer = vec![0u8; 8192];
-    let n = stream.read(&mut buffer).await.map_err(|e| TokenError::Callback(e.to_string()))?;
+    let n = stream
+        .read(&mut buffer)
+        .await
+        .map_err(|e| TokenError::Callback(e.to_string()))?;
     let head = String::from_utf8_lossy(buffer.get(..n).unwrap_or_default()).into_owned();
-    let target = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
-    let page = "<!doctype html><title>neonpanel-mcp</title><p>Signed in. You can close this tab.</p>";
+    let target = head
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let page =
+        "<!doctype html><title>neonpanel-mcp</title><p>Signed in. You can close this tab.</p>";
     let reply = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
         page.len()
     );
     let _ = stream.write_all(reply.as_bytes()).await;
-    Ok(target.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default())
+    Ok(target
+        .split_once('?')
+        .map(|(_, q)| q.to_owned())
+        .unwrap_or_default())
 }
 
 fn query_value(query: &str, name: &str) -> Option<String> {
@@ -120,7 +153,9 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (b, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(decoded)) => {
                 out.push(decoded);
@@ -164,8 +199,13 @@ pub async fn obtain_token(
     let doc = metadata(outbound, issuer).await?;
     let authorize = field(&doc, "authorization_endpoint")?.to_owned();
     let token_endpoint = field(&doc, "token_endpoint")?.to_owned();
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| TokenError::Listen(e.to_string()))?;
-    let port = listener.local_addr().map_err(|e| TokenError::Listen(e.to_string()))?.port();
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| TokenError::Listen(e.to_string()))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| TokenError::Listen(e.to_string()))?
+        .port();
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
     let client_id = match &request.client_id {
         Some(id) => id.clone(),
@@ -178,8 +218,15 @@ pub async fn obtain_token(
                 "response_types": ["code"],
                 "token_endpoint_auth_method": "none",
             });
-            let answer = json_of(outbound, "client registration", OutboundRequest::post(registration, RequestBody::Json(body))).await?;
-            field(&answer, "client_id").map_err(|_| TokenError::Metadata("client_id in the registration answer"))?.to_owned()
+            let answer = json_of(
+                outbound,
+                "client registration",
+                OutboundRequest::post(registration, RequestBody::Json(body)),
+            )
+            .await?;
+            field(&answer, "client_id")
+                .map_err(|_| TokenError::Metadata("client_id in the registration answer"))?
+                .to_owned()
         }
     };
     let (verifier, challenge) = pkce_pair();
@@ -201,14 +248,27 @@ pub async fn obtain_token(
     let query = match &request.auto_approve {
         Some(user) => {
             url.push_str(&format!("&auto_approve={}", percent_encode(user)));
-            let response = outbound.send(OutboundRequest::get(url.clone())).await.map_err(|e| {
-                TokenError::Unreachable { what: "authorization endpoint", detail: e.to_string() }
-            })?;
+            let response = outbound
+                .send(OutboundRequest::get(url.clone()))
+                .await
+                .map_err(|e| TokenError::Unreachable {
+                    what: "authorization endpoint",
+                    detail: e.to_string(),
+                })?;
             if !matches!(response.status, 302 | 303) {
-                let detail = String::from_utf8_lossy(&response.body).chars().take(200).collect();
-                return Err(TokenError::Refused { what: "authorization endpoint", status: response.status, detail });
+                let detail = String::from_utf8_lossy(&response.body)
+                    .chars()
+                    .take(200)
+                    .collect();
+                return Err(TokenError::Refused {
+                    what: "authorization endpoint",
+                    status: response.status,
+                    detail,
+                });
             }
-            let location = response.location.ok_or_else(|| TokenError::Callback("no redirect".into()))?;
+            let location = response
+                .location
+                .ok_or_else(|| TokenError::Callback("no redirect".into()))?;
             let follow = async {
                 outbound
                     .send(OutboundRequest::get(location))
@@ -227,9 +287,12 @@ pub async fn obtain_token(
         return Err(TokenError::Callback(error));
     }
     if query_value(&query, "state").as_deref() != Some(state.as_str()) {
-        return Err(TokenError::Callback("state mismatch (possible CSRF); try again".into()));
+        return Err(TokenError::Callback(
+            "state mismatch (possible CSRF); try again".into(),
+        ));
     }
-    let code = query_value(&query, "code").ok_or_else(|| TokenError::Callback("no code in the redirect".into()))?;
+    let code = query_value(&query, "code")
+        .ok_or_else(|| TokenError::Callback("no code in the redirect".into()))?;
     let mut form = vec![
         ("grant_type".to_owned(), "authorization_code".to_owned()),
         ("code".to_owned(), code),
@@ -240,7 +303,12 @@ pub async fn obtain_token(
     if let Some(resource) = &request.resource {
         form.push(("resource".to_owned(), resource.clone()));
     }
-    json_of(outbound, "token endpoint", OutboundRequest::post(token_endpoint, RequestBody::Form(form))).await
+    json_of(
+        outbound,
+        "token endpoint",
+        OutboundRequest::post(token_endpoint, RequestBody::Form(form)),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -251,7 +319,10 @@ mod tests {
     fn pkce_pair_is_rfc_7636_shaped_and_s256() {
         let (verifier, challenge) = pkce_pair();
         assert_eq!(verifier.len(), 64);
-        assert_eq!(challenge, URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())));
+        assert_eq!(
+            challenge,
+            URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+        );
         assert_ne!(pkce_pair().0, verifier);
     }
 
@@ -261,6 +332,9 @@ mod tests {
         assert_eq!(query_value(q, "code").as_deref(), Some("a/b c"));
         assert_eq!(query_value(q, "state").as_deref(), Some("xyz"));
         assert_eq!(query_value(q, "nope"), None);
-        assert_eq!(percent_encode("http://127.0.0.1:1/cb"), "http%3A%2F%2F127.0.0.1%3A1%2Fcb");
+        assert_eq!(
+            percent_encode("http://127.0.0.1:1/cb"),
+            "http%3A%2F%2F127.0.0.1%3A1%2Fcb"
+        );
     }
 }

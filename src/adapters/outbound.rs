@@ -218,7 +218,12 @@ fn run(agent: &ureq::Agent, request: OutboundRequest) -> Result<OutboundResponse
         .limit(MAX_RESPONSE_BYTES)
         .read_to_vec()
         .map_err(map_error)?;
-    Ok(OutboundResponse { status, retry_after, location, body })
+    Ok(OutboundResponse {
+        status,
+        retry_after,
+        location,
+        body,
+    })
 }
 
 fn map_error(error: ureq::Error) -> OutboundError {

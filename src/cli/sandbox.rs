@@ -37,7 +37,11 @@ pub fn settings_for(sandbox: &Sandbox, host: &str, port: u16) -> Settings {
 
 pub async fn run(host: &str, port: u16, sandbox_port: u16) -> anyhow::Result<ExitCode> {
     let bind: SocketAddr = format!("{host}:{sandbox_port}").parse()?;
-    let sandbox = Sandbox::start(SandboxConfig { bind, public_url: None }).await?;
+    let sandbox = Sandbox::start(SandboxConfig {
+        bind,
+        public_url: None,
+    })
+    .await?;
     let config = match settings_for(&sandbox, host, port).validate() {
         Ok(config) => config,
         Err(errors) => anyhow::bail!("sandbox settings are invalid: {errors}"),
@@ -45,7 +49,12 @@ pub async fn run(host: &str, port: u16, sandbox_port: u16) -> anyhow::Result<Exi
     crate::init_logging(&config);
     let app = App::build(&config).await?;
     let base = format!("http://{}", app.local_addr());
-    let token = sandbox.mint_access_token("alice", &config.resource_url, "openid neonpanel:read", 8 * 3600)?;
+    let token = sandbox.mint_access_token(
+        "alice",
+        &config.resource_url,
+        "openid neonpanel:read",
+        8 * 3600,
+    )?;
     print_banner(&sandbox, &base, &config.resource_url, &token);
     app.run_until_stopped().await;
     sandbox.shutdown().await;
