@@ -35,15 +35,12 @@ enum Command {
     /// Run the server against the built-in NeonPanel sandbox (no configuration needed).
     #[cfg(feature = "sandbox")]
     Sandbox {
-        /// Port of the MCP server.
-        #[arg(long, env = "PORT", default_value_t = 3000)]
-        port: u16,
         /// Port of the sandbox (OAuth issuer and NeonPanel API).
         #[arg(long, env = "SANDBOX_PORT", default_value_t = 3001)]
         sandbox_port: u16,
-        /// Address both bind to.
-        #[arg(long, env = "HOST", default_value = "127.0.0.1")]
-        host: String,
+        /// Server settings; those that wire it to NeonPanel are replaced by the sandbox's.
+        #[command(flatten)]
+        settings: Box<Settings>,
     },
     /// Obtain an access token with Authorization Code + PKCE and a loopback redirect.
     Token {
@@ -163,10 +160,9 @@ async fn main() -> anyhow::Result<ExitCode> {
         Some(Command::Serve { settings }) => serve(&settings).await,
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox {
-            port,
             sandbox_port,
-            host,
-        }) => cli::sandbox::run(&host, port, sandbox_port).await,
+            settings,
+        }) => cli::sandbox::run(*settings, sandbox_port).await,
         Some(Command::Token {
             issuer,
             client_id,

@@ -12,9 +12,10 @@ use neonpanel_mcp::sandbox::{Sandbox, SandboxConfig};
 /// Origins of the MCP Inspector's web UI, so it can connect from the browser.
 const INSPECTOR_ORIGINS: &str = "http://localhost:6274,http://127.0.0.1:6274";
 
-/// Server settings that point at `sandbox`.
+/// `base` (from the environment and flags) with everything that names NeonPanel pointed at
+/// `sandbox`; logging, limits, timeouts and the rest keep the operator's values.
 #[must_use]
-pub fn settings_for(sandbox: &Sandbox, host: &str, port: u16) -> Settings {
+pub fn settings_for(sandbox: &Sandbox, base: Settings, host: &str, port: u16) -> Settings {
     let (client_id, client_secret) = sandbox.service_client();
     Settings {
         host: Some(host.to_owned()),
@@ -31,18 +32,36 @@ pub fn settings_for(sandbox: &Sandbox, host: &str, port: u16) -> Settings {
         iat_audience: Some(sandbox.api_audience().to_owned()),
         allowed_origins: Some(INSPECTOR_ORIGINS.to_owned()),
         cors_allowed_origins: Some(INSPECTOR_ORIGINS.to_owned()),
-        ..Settings::default()
+        token_introspect_url: None,
+        token_exchange: None,
+        allow_token_passthrough: None,
+        oauth_expected_audience: None,
+        ..base
     }
 }
 
-pub async fn run(host: &str, port: u16, sandbox_port: u16) -> anyhow::Result<ExitCode> {
+/// Port 0 means "any free port"; the resource URL (the token audience) must name the real one,
+/// so it is chosen before the server binds.
+fn concrete_port(host: &str, port: u16) -> anyhow::Result<u16> {
+    if port != 0 {
+        return Ok(port);
+    }
+    let probe = std::net::TcpListener::bind((host, 0))?;
+    Ok(probe.local_addr()?.port())
+}
+
+pub async fn run(base: Settings, sandbox_port: u16) -> anyhow::Result<ExitCode> {
+    // Loopback unless told otherwise: the sandbox's demo users are not for the network.
+    let host = base.host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
+    let host = host.as_str();
+    let port = concrete_port(host, base.port.unwrap_or(3000))?;
     let bind: SocketAddr = format!("{host}:{sandbox_port}").parse()?;
     let sandbox = Sandbox::start(SandboxConfig {
         bind,
         public_url: None,
     })
     .await?;
-    let config = match settings_for(&sandbox, host, port).validate() {
+    let config = match settings_for(&sandbox, base, host, port).validate() {
         Ok(config) => config,
         Err(errors) => anyhow::bail!("sandbox settings are invalid: {errors}"),
     };

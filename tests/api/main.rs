@@ -18,6 +18,7 @@ mod proxy;
 mod real;
 mod sandbox_e2e;
 mod schema;
+mod shutdown;
 mod sse_client;
 mod startup;
 mod streamable_client;

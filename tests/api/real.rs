@@ -59,6 +59,8 @@ pub fn token(sub: &str) -> String {
 
 pub struct World {
     pub app: TestApp,
+    /// The server task; it ends when the server has stopped.
+    pub server: tokio::task::JoinHandle<()>,
     /// Serves the JWKS.
     pub issuer: MockServer,
     /// Serves the NeonPanel API, the user-JWT endpoint and the token endpoint.
@@ -116,8 +118,9 @@ pub async fn world(tweak: impl FnOnce(&mut Settings, &str)) -> World {
     let app = App::build(&config).await.expect("app builds");
     let addr = app.local_addr();
     let shutdown = app.shutdown_handle();
-    tokio::spawn(app.run_until_stopped());
+    let server = tokio::spawn(app.run_until_stopped());
     World {
+        server,
         app: TestApp {
             addr,
             base: format!("http://{addr}"),
