@@ -1,6 +1,7 @@
 //! Adapters: the frameworks and protocols at the edge, implementing the ports.
 
 pub mod http;
+pub mod issuer_metadata;
 pub mod jwks;
 pub mod neonpanel;
 pub mod oauth_client;

@@ -113,6 +113,23 @@ pub enum OutboundError {
     Transport(String),
 }
 
+tokio::task_local! {
+    /// Microseconds spent waiting on upstream calls by the current request, when the request
+    /// is scoped with [`measure_upstream`] (the access log does it).
+    static UPSTREAM_MICROS: std::cell::Cell<u64>;
+}
+
+/// Runs `work` while adding up the time its outbound calls take; returns both.
+pub async fn measure_upstream<F: std::future::Future>(work: F) -> (F::Output, Duration) {
+    UPSTREAM_MICROS
+        .scope(std::cell::Cell::new(0), async {
+            let output = work.await;
+            let micros = UPSTREAM_MICROS.try_with(std::cell::Cell::get).unwrap_or(0);
+            (output, Duration::from_micros(micros))
+        })
+        .await
+}
+
 /// Shared outbound HTTP client; cheap to clone.
 #[derive(Clone)]
 pub struct Outbound {
@@ -155,12 +172,16 @@ impl Outbound {
             .await
             .map_err(|_| OutboundError::Transport("client is shutting down".into()))?;
         let agent = self.agent.clone();
-        tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             run(&agent, request)
         })
         .await
-        .map_err(|_| OutboundError::Transport("outbound task failed".into()))?
+        .map_err(|_| OutboundError::Transport("outbound task failed".into()))?;
+        let spent = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(spent)));
+        result
     }
 }
 

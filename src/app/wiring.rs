@@ -17,6 +17,7 @@ use super::credentials::Credentials;
 use super::service::McpService;
 use super::tools::ToolRunner;
 use crate::adapters::http::{self, HttpSettings, HttpState};
+use crate::adapters::issuer_metadata::CachedIssuerMetadata;
 use crate::adapters::jwks::{JwksAuthenticator, JwksConfig, SystemClock, parse_algorithm};
 use crate::adapters::neonpanel::{
     ApiConfig, ClientAuthMethod, ClientCredentialsTokens, ExchangedUserCredentials,
@@ -30,7 +31,8 @@ use crate::domain::policy::ToolPolicy;
 use crate::domain::principal::ScopeSet;
 use crate::domain::tools::{Catalogue, ToolId};
 use crate::ports::{
-    Authenticator, HealthProbe, NeonPanelApi, ServiceTokens, SessionBus, UserCredentials,
+    Authenticator, HealthProbe, IssuerMetadata, NeonPanelApi, ServiceTokens, SessionBus,
+    UserCredentials,
 };
 
 /// The adapters behind the ports, as built by [`App::build`] or supplied by tests.
@@ -41,6 +43,7 @@ pub struct AppParts {
     pub api: Arc<dyn NeonPanelApi>,
     pub bus: Arc<dyn SessionBus>,
     pub probe: Arc<dyn HealthProbe>,
+    pub issuer_metadata: Arc<dyn IssuerMetadata>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +184,7 @@ impl AppParts {
             outbound.clone(),
             clock,
         );
+        let outbound_for_metadata = outbound.clone();
         let probe = UpstreamProbe::new(
             outbound.clone(),
             config.auth.jwks_uri.clone(),
@@ -200,6 +204,10 @@ impl AppParts {
             api: Arc::new(api),
             bus: Arc::new(MemorySessionBus::new()),
             probe: Arc::new(probe),
+            issuer_metadata: Arc::new(CachedIssuerMetadata::new(
+                outbound_for_metadata,
+                config.auth.issuer.clone(),
+            )),
         })
     }
 }
@@ -256,6 +264,7 @@ impl App {
             authenticator: parts.authenticator,
             bus: parts.bus,
             probe: parts.probe,
+            issuer_metadata: parts.issuer_metadata,
             settings,
             draining: AtomicBool::new(false),
         });

@@ -9,7 +9,7 @@ mod neonpanel;
 mod sessions;
 
 pub use auth::{Authenticator, Clock, ServiceTokens, UserCredential, UserCredentials};
-pub use health::{Check, HealthProbe};
+pub use health::{Check, HealthProbe, IssuerMetadata};
 pub use neonpanel::NeonPanelApi;
 pub use sessions::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
 

@@ -9,7 +9,8 @@ use neonpanel_mcp::domain::upstream::{
     LandedCostQuery, Page,
 };
 use neonpanel_mcp::ports::{
-    Authenticator, Check, HealthProbe, NeonPanelApi, ServiceTokens, UserCredential, UserCredentials,
+    Authenticator, Check, HealthProbe, IssuerMetadata, NeonPanelApi, ServiceTokens, UserCredential,
+    UserCredentials,
 };
 
 mockall::mock! {
@@ -165,5 +166,17 @@ impl HealthProbe for HealthyProbe {
             ok: true,
             detail: "1 signing key(s)".into(),
         }]
+    }
+}
+
+/// The issuer's metadata as a fixed document.
+pub struct StaticIssuerMetadata;
+
+#[async_trait]
+impl IssuerMetadata for StaticIssuerMetadata {
+    async fn metadata(&self) -> Result<serde_json::Value, String> {
+        Ok(
+            serde_json::json!({"issuer": "https://issuer.test", "code_challenge_methods_supported": ["S256"]}),
+        )
     }
 }

@@ -74,6 +74,7 @@ pub async fn spawn_app_with(settings: Settings, api: doubles::MockApi) -> TestAp
         api: Arc::new(api),
         bus: Arc::new(MemorySessionBus::new()),
         probe: Arc::clone(&probe) as _,
+        issuer_metadata: Arc::new(doubles::StaticIssuerMetadata),
     };
     let app = App::from_parts(&config, parts).await.expect("app builds");
     let addr = app.local_addr();

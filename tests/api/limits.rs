@@ -202,3 +202,69 @@ async fn deep_health_reports_checks_and_caches_them() {
     let value: Value = plain.json().await.unwrap();
     assert!(value.get("checks").is_none());
 }
+
+#[tokio::test]
+async fn the_authorization_server_metadata_mirror_is_public() {
+    let app = spawn_app_with(settings(), super::doubles::api()).await;
+    let response = app
+        .http
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let value: Value = response.json().await.unwrap();
+    assert_eq!(value["issuer"], "https://issuer.test");
+}
+
+#[tokio::test]
+async fn requests_beyond_the_concurrency_cap_get_503_with_retry_after() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(
+        super::helpers::Settings {
+            max_concurrent_requests: Some(1),
+            ..settings()
+        },
+        super::doubles::api(),
+    )
+    .await;
+    // Hold the only slot with a request whose body never finishes arriving.
+    let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {ALICE}\r\n\
+         content-type: application/json\r\ncontent-length: 1000\r\n\r\n{{"
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.flush().await.unwrap();
+    // Bounded wait until the held request has taken the slot.
+    let mut refused = None;
+    for _ in 0..100 {
+        let response = app
+            .post_mcp(r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#, &[])
+            .await;
+        if response.status().as_u16() == 503 {
+            refused = Some(response);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let refused = refused.expect("a request beyond the cap is refused");
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let value: Value = refused.json().await.unwrap();
+    check_message(None, false, &value);
+    // The slot frees when the held request goes away.
+    drop(slow);
+    let mut status = 0;
+    for _ in 0..100 {
+        status = app
+            .post_mcp(r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#, &[])
+            .await
+            .status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, 200);
+}

@@ -647,3 +647,56 @@ async fn the_token_command_signs_in_against_the_sandbox_and_its_token_works() {
         world.company("carol", 0).as_str()
     );
 }
+
+#[tokio::test]
+async fn the_authorization_server_metadata_is_mirrored_on_our_origin() {
+    let world = sandbox_world().await;
+    let mirrored: Value = world
+        .app
+        .http
+        .get(world.app.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mirrored["issuer"], world.sandbox.issuer());
+    assert!(mirrored["registration_endpoint"].is_string());
+}
+
+#[tokio::test]
+async fn the_check_command_passes_against_the_sandbox_and_fails_without_its_keys() {
+    let world = sandbox_world().await;
+    let (id, secret) = world.sandbox.service_client();
+    let run = |jwks: String| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_neonpanel-mcp"))
+            .arg("check")
+            .env_clear()
+            .env("NEONPANEL_OAUTH_ISSUER", world.sandbox.issuer())
+            .env("NEONPANEL_OAUTH_JWKS_URI", jwks)
+            .env("NEONPANEL_OAUTH_TOKEN_URL", world.sandbox.token_url())
+            .env("NEONPANEL_CLIENT_ID", &id)
+            .env("NEONPANEL_CLIENT_SECRET", &secret)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+    };
+    let good = run(world.sandbox.jwks_uri()).await.unwrap();
+    let stdout = String::from_utf8_lossy(&good.stdout);
+    assert!(good.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("jwks: ok") && stdout.contains("service_token: ok"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&secret));
+    let bad = run(format!("{}/no-such-jwks", world.sandbox.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("jwks: FAILED"));
+}

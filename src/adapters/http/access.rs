@@ -9,6 +9,7 @@ use salvo::prelude::*;
 use salvo::request_id::{IdGenerator, RequestId, RequestIdDepotExt, UlidGenerator};
 
 use super::auth::caller;
+use crate::adapters::outbound::measure_upstream;
 
 /// What the MCP handlers learned about the request, for the access log.
 #[derive(Clone, Debug, Default)]
@@ -78,7 +79,7 @@ impl Handler for AccessLog {
         ctrl: &mut FlowCtrl,
     ) {
         let started = Instant::now();
-        ctrl.call_next(req, depot, res).await;
+        let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res)).await;
         let status = res.status_code.unwrap_or(StatusCode::OK).as_u16();
         let facts = depot
             .get_typed::<McpFacts>()
@@ -94,6 +95,7 @@ impl Handler for AccessLog {
             route = req.uri().path(),
             status,
             latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            upstream_ms = u64::try_from(upstream.as_millis()).unwrap_or(u64::MAX),
             subject = subject.as_deref().unwrap_or("-"),
             mcp_method = facts.method.as_deref().unwrap_or("-"),
             tool = facts.tool.as_deref().unwrap_or("-"),

@@ -18,7 +18,7 @@ use salvo::prelude::*;
 
 use crate::app::service::McpService;
 use crate::domain::principal::ScopeSet;
-use crate::ports::{Authenticator, HealthProbe, SessionBus};
+use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus};
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;
@@ -77,6 +77,7 @@ pub struct HttpState {
     pub authenticator: Arc<dyn Authenticator>,
     pub bus: Arc<dyn SessionBus>,
     pub probe: Arc<dyn HealthProbe>,
+    pub issuer_metadata: Arc<dyn IssuerMetadata>,
     pub settings: HttpSettings,
     /// Set on shutdown: health turns 503 and new SSE streams are refused.
     pub draining: AtomicBool,
@@ -101,7 +102,12 @@ pub fn router(state: &Arc<HttpState>) -> Router {
                 .hoop(rate.clone())
                 .get(health::Health::new(state)),
         )
-        .push(well_known::routes(state).hoop(rate.clone()));
+        .push(well_known::routes(state).hoop(rate.clone()))
+        .push(
+            Router::with_path(".well-known/oauth-authorization-server")
+                .hoop(rate.clone())
+                .get(well_known::AuthorizationServer::new(state)),
+        );
     if settings.enable_streamable_http {
         router = router.push(
             Router::with_path("mcp")

@@ -50,3 +50,38 @@ pub fn routes(state: &Arc<HttpState>) -> Router {
         .push(Router::with_path("mcp").get(document("/mcp")))
         .push(Router::with_path("sse").get(document("/sse")))
 }
+
+/// Mirror of the issuer's RFC 8414 metadata on our origin, for 2025-03-26-era clients.
+pub struct AuthorizationServer {
+    state: Arc<HttpState>,
+}
+
+impl AuthorizationServer {
+    #[must_use]
+    pub fn new(state: &Arc<HttpState>) -> Self {
+        Self {
+            state: Arc::clone(state),
+        }
+    }
+}
+
+#[async_trait]
+impl Handler for AuthorizationServer {
+    async fn handle(
+        &self,
+        _req: &mut Request,
+        _depot: &mut Depot,
+        res: &mut Response,
+        _ctrl: &mut FlowCtrl,
+    ) {
+        match self.state.issuer_metadata.metadata().await {
+            Ok(doc) => res.render(Json(doc)),
+            Err(why) => {
+                res.status_code(StatusCode::BAD_GATEWAY);
+                res.render(Json(
+                    json!({ "error": "temporarily_unavailable", "error_description": why }),
+                ));
+            }
+        }
+    }
+}
