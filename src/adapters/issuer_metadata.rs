@@ -124,10 +124,8 @@ mod tests {
         server.verify().await;
         // Expire the cache by hand; the issuer now fails; the stale copy is served.
         server.reset().await;
-        if let Ok(mut guard) = source.cache.lock() {
-            if let Some((at, _)) = guard.as_mut() {
-                *at -= TTL * 2;
-            }
+        if let Some((at, _)) = source.cache.lock().unwrap().as_mut() {
+            *at -= TTL * 2;
         }
         assert_eq!(source.metadata().await.unwrap()["issuer"], server.uri());
     }
