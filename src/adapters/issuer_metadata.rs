@@ -125,7 +125,8 @@ mod tests {
         // Expire the cache by hand; the issuer now fails; the stale copy is served.
         server.reset().await;
         if let Some((at, _)) = source.cache.lock().unwrap().as_mut() {
-            *at -= TTL * 2;
+            // checked: a freshly booted machine's monotonic clock may be younger than 2 × TTL.
+            *at = at.checked_sub(TTL * 2).unwrap_or(*at);
         }
         assert_eq!(source.metadata().await.unwrap()["issuer"], server.uri());
     }
