@@ -137,6 +137,8 @@ async fn tools_call_load(upstream: &str, secs: u64, concurrency: usize) {
         api_base: Some(upstream.into()),
         user_jwt_url: Some(format!("{upstream}/user-jwt")),
         log_level: Some("warn".into()),
+        // The benchmark is one subject: no per-subject rate limit.
+        rate_limit_per_minute: Some(0),
         ..Settings::default()
     };
     let config = settings.validate().unwrap();
