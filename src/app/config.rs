@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
+use clap::builder::BoolishValueParser;
 
 use crate::domain::pagination::PageSize;
 use crate::domain::policy::AuthMode;
@@ -20,7 +21,7 @@ pub struct Settings {
     /// Port to listen on (default 3000; 8000 with --agentcore).
     #[arg(long, env = "PORT")]
     pub port: Option<u16>,
-    /// Address to bind (default 0.0.0.0).
+    /// Address to bind (default 0.0.0.0; 127.0.0.1 under `sandbox`).
     #[arg(long, env = "HOST")]
     pub host: Option<String>,
     /// tracing filter, such as `info` or `neonpanel_mcp=debug`.
@@ -57,7 +58,7 @@ pub struct Settings {
     #[arg(long, env = "NEONPANEL_TOKEN_EXCHANGE")]
     pub token_exchange: Option<String>,
     /// Forward the inbound access token to NeonPanel (forbidden by the MCP spec; off).
-    #[arg(long, env = "NEONPANEL_ALLOW_TOKEN_PASSTHROUGH")]
+    #[arg(long, env = "NEONPANEL_ALLOW_TOKEN_PASSTHROUGH", value_parser = BoolishValueParser::new())]
     pub allow_token_passthrough: Option<bool>,
     #[arg(long, env = "NEONPANEL_API_BASE")]
     pub api_base: Option<String>,
@@ -97,19 +98,24 @@ pub struct Settings {
     pub cors_allowed_origins: Option<String>,
     #[arg(long, env = "MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Requests per minute per token subject (per client IP when anonymous); 0 = off.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE")]
     pub rate_limit_per_minute: Option<u32>,
+    /// Take the client IP from the last `X-Forwarded-For` entry (only behind a load balancer
+    /// that sets it, such as an ALB).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", value_parser = BoolishValueParser::new())]
+    pub trust_forwarded_for: Option<bool>,
     /// JSON-RPC requests in progress at once before new ones get 503 (default 1024).
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
     #[arg(long, env = "SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<u64>,
-    #[arg(long, env = "ENABLE_SSE")]
+    #[arg(long, env = "ENABLE_SSE", value_parser = BoolishValueParser::new())]
     pub enable_sse: Option<bool>,
-    #[arg(long, env = "ENABLE_STREAMABLE_HTTP")]
+    #[arg(long, env = "ENABLE_STREAMABLE_HTTP", value_parser = BoolishValueParser::new())]
     pub enable_streamable_http: Option<bool>,
     /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless.
-    #[arg(long, env = "AGENTCORE")]
+    #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new())]
     pub agentcore: Option<bool>,
 }
 
@@ -179,6 +185,7 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
+    pub trust_forwarded_for: bool,
     pub max_concurrent_requests: usize,
     pub shutdown_grace: Duration,
     pub enable_sse: bool,
@@ -228,6 +235,47 @@ impl Settings {
     /// # Errors
     /// [`ConfigErrors`] listing every missing or invalid setting.
     pub fn validate(&self) -> Result<Config, ConfigErrors> {
+        self.without_blanks().check()
+    }
+
+    /// An empty value (`NEONPANEL_USER_JWT_URL=` in a copied `.env.example`) means "not set".
+    fn without_blanks(&self) -> Settings {
+        fn blank(value: &mut Option<String>) {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        let mut s = self.clone();
+        blank(&mut s.host);
+        blank(&mut s.log_level);
+        blank(&mut s.log_format);
+        blank(&mut s.oauth_issuer);
+        blank(&mut s.oauth_jwks_uri);
+        blank(&mut s.oauth_expected_audience);
+        blank(&mut s.oauth_required_scopes);
+        blank(&mut s.oauth_algorithms);
+        blank(&mut s.tenant_claim);
+        blank(&mut s.user_jwt_url);
+        blank(&mut s.token_introspect_url);
+        blank(&mut s.token_exchange);
+        blank(&mut s.api_base);
+        blank(&mut s.oauth_token_url);
+        blank(&mut s.client_id);
+        blank(&mut s.iat_scope);
+        blank(&mut s.iat_audience);
+        blank(&mut s.iat_auth_method);
+        blank(&mut s.tool_auth_modes);
+        blank(&mut s.plan_purchase_scope);
+        blank(&mut s.resource_url);
+        blank(&mut s.allowed_origins);
+        blank(&mut s.cors_allowed_origins);
+        if s.client_secret.as_ref().is_some_and(Secret::is_empty) {
+            s.client_secret = None;
+        }
+        s
+    }
+
+    fn check(&self) -> Result<Config, ConfigErrors> {
         let mut errors = Vec::new();
         let agentcore = self.agentcore.unwrap_or(false);
         let port = self.port.unwrap_or(if agentcore { 8000 } else { 3000 });
@@ -333,6 +381,7 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.unwrap_or(1024 * 1024),
             rate_limit_per_minute: self.rate_limit_per_minute.unwrap_or(600),
             max_concurrent_requests: self.max_concurrent_requests.unwrap_or(1024).max(1),
+            trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms.unwrap_or(25_000)),
             enable_sse: self.enable_sse.unwrap_or(true) && !agentcore,
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
@@ -484,6 +533,20 @@ mod tests {
                 "{needle} missing from {errors:#?}"
             );
         }
+    }
+
+    #[test]
+    fn blank_values_from_a_copied_env_example_mean_unset() {
+        let settings = Settings {
+            user_jwt_url: Some(String::new()),
+            client_id: Some(" ".into()),
+            client_secret: Some(Secret::new("")),
+            token_exchange: Some(String::new()),
+            ..minimal()
+        };
+        let config = settings.validate().unwrap();
+        assert_eq!(config.user_source, UserSourceSettings::None);
+        assert!(config.client.is_none());
     }
 
     #[test]

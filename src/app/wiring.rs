@@ -244,6 +244,7 @@ impl App {
             allowed_origins: config.allowed_origins.clone(),
             cors_allowed_origins: config.cors_allowed_origins.clone(),
             rate_limit_per_minute: config.rate_limit_per_minute,
+            trust_forwarded_for: config.trust_forwarded_for,
             max_concurrent_requests: config.max_concurrent_requests,
         };
         let credentials = Credentials::new(

@@ -268,3 +268,40 @@ async fn requests_beyond_the_concurrency_cap_get_503_with_retry_after() {
     }
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn failed_anonymous_attempts_are_rate_limited_by_ip_and_health_checks_never_are() {
+    let app = spawn_app_with(
+        super::helpers::Settings {
+            rate_limit_per_minute: Some(3),
+            ..settings()
+        },
+        super::doubles::api(),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = app
+            .http
+            .post(app.url("/mcp"))
+            .bearer_auth("forged")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+    for _ in 0..10 {
+        assert_eq!(
+            app.http
+                .get(app.url("/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+}

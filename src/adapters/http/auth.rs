@@ -8,6 +8,7 @@ use salvo::prelude::*;
 use serde_json::json;
 
 use super::HttpState;
+use super::limits::RateLimit;
 use crate::domain::error::AuthError;
 use crate::domain::principal::Caller;
 use crate::domain::secret::Secret;
@@ -17,15 +18,18 @@ const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 pub struct AuthHoop {
     state: Arc<HttpState>,
+    /// Anonymous and failed attempts count against the client IP (CONTRACT §2).
+    rate: RateLimit,
     /// `resource_metadata` of the challenge for the route this hoop guards.
     metadata_url: String,
 }
 
 impl AuthHoop {
     #[must_use]
-    pub fn new(state: &Arc<HttpState>, resource_path: &str) -> Self {
+    pub fn new(state: &Arc<HttpState>, resource_path: &str, rate: RateLimit) -> Self {
         Self {
             state: Arc::clone(state),
+            rate,
             metadata_url: state.settings.metadata_url(resource_path),
         }
     }
@@ -61,6 +65,17 @@ impl AuthHoop {
         res.render(Json(
             json!({ "error": code, "error_description": description }),
         ));
+    }
+}
+
+impl AuthHoop {
+    /// A 401 for an anonymous or failed attempt, unless its client IP is over the rate limit,
+    /// which answers 429 instead: failed attempts must not be free (CONTRACT §2).
+    fn deny(&self, req: &Request, depot: &Depot, res: &mut Response, error: Option<(&str, &str)>) {
+        if !self.rate.refuse_if_over(req, depot, res) {
+            let required = self.state.settings.required_scopes.to_string();
+            self.reject(res, StatusCode::UNAUTHORIZED, error, &required);
+        }
     }
 }
 
@@ -102,17 +117,12 @@ impl Handler for AuthHoop {
         let token = match bearer(req) {
             Ok(Some(token)) => Secret::new(token),
             Ok(None) => {
-                self.reject(res, StatusCode::UNAUTHORIZED, None, &required);
+                self.deny(req, depot, res, None);
                 ctrl.skip_rest();
                 return;
             }
             Err(why) => {
-                self.reject(
-                    res,
-                    StatusCode::UNAUTHORIZED,
-                    Some(("invalid_token", why)),
-                    &required,
-                );
+                self.deny(req, depot, res, Some(("invalid_token", why)));
                 ctrl.skip_rest();
                 return;
             }
@@ -120,12 +130,7 @@ impl Handler for AuthHoop {
         let principal = match self.state.authenticator.authenticate(&token).await {
             Ok(principal) => principal,
             Err(AuthError::InvalidToken(why)) => {
-                self.reject(
-                    res,
-                    StatusCode::UNAUTHORIZED,
-                    Some(("invalid_token", why)),
-                    &required,
-                );
+                self.deny(req, depot, res, Some(("invalid_token", why)));
                 ctrl.skip_rest();
                 return;
             }

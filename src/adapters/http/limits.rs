@@ -83,11 +83,14 @@ struct Window {
 pub struct RateLimit {
     per_minute: u32,
     windows: Cache<String, Arc<Window>>,
+    /// Take the client address from the last `X-Forwarded-For` entry (the one a load balancer
+    /// such as an ALB appends); only behind such a proxy, as clients can forge the header.
+    trust_forwarded_for: bool,
 }
 
 impl RateLimit {
     #[must_use]
-    pub fn new(per_minute: u32) -> Self {
+    pub fn new(per_minute: u32, trust_forwarded_for: bool) -> Self {
         let windows = Cache::builder()
             .max_capacity(100_000)
             .time_to_idle(Duration::from_secs(120))
@@ -95,7 +98,58 @@ impl RateLimit {
         Self {
             per_minute,
             windows,
+            trust_forwarded_for,
         }
+    }
+
+    fn client_ip(&self, req: &Request) -> String {
+        let forwarded = self
+            .trust_forwarded_for
+            .then(|| {
+                req.headers()
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+            })
+            .flatten()
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        match forwarded {
+            Some(ip) => ip.to_owned(),
+            None => req
+                .remote_addr()
+                .clone()
+                .into_std()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Counts the request against its subject (or client IP when anonymous); when over the
+    /// quota, renders the 429 and returns `true`.
+    pub fn refuse_if_over(&self, req: &Request, depot: &Depot, res: &mut Response) -> bool {
+        if self.per_minute == 0 {
+            return false;
+        }
+        let key = match caller(depot) {
+            Some(caller) => format!("sub:{}", caller.principal.subject),
+            None => format!("ip:{}", self.client_ip(req)),
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let Some(wait) = self.hit(key, now) else {
+            return false;
+        };
+        res.headers_mut()
+            .insert("retry-after", HeaderValue::from(wait));
+        refuse(
+            req,
+            res,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Rate limit exceeded; retry later",
+        );
+        true
     }
 
     /// Counts one request for `key` at `now`; `Some(seconds)` to wait when over the limit.
@@ -123,32 +177,7 @@ impl Handler for RateLimit {
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
-        if self.per_minute == 0 {
-            return;
-        }
-        let key = match caller(depot) {
-            Some(caller) => format!("sub:{}", caller.principal.subject),
-            None => format!(
-                "ip:{}",
-                req.remote_addr()
-                    .clone()
-                    .into_std()
-                    .map(|a| a.ip().to_string())
-                    .unwrap_or_default()
-            ),
-        };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        if let Some(wait) = self.hit(key, now) {
-            res.headers_mut()
-                .insert("retry-after", HeaderValue::from(wait));
-            refuse(
-                req,
-                res,
-                StatusCode::TOO_MANY_REQUESTS,
-                "Rate limit exceeded; retry later",
-            );
+        if self.refuse_if_over(req, depot, res) {
             ctrl.skip_rest();
         }
     }
@@ -201,7 +230,7 @@ mod tests {
 
     #[test]
     fn rate_limit_allows_the_quota_then_says_how_long_to_wait() {
-        let limit = RateLimit::new(3);
+        let limit = RateLimit::new(3, false);
         let now = 60 * 16_667 + 20; // 20 s into a minute
         for _ in 0..3 {
             assert_eq!(limit.hit("sub:a".into(), now), None);

@@ -22,6 +22,7 @@ use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus};
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;
+pub use limits::RateLimit;
 
 /// What the HTTP layer needs to know of the configuration.
 #[derive(Clone, Debug)]
@@ -44,6 +45,8 @@ pub struct HttpSettings {
     pub cors_allowed_origins: Vec<String>,
     /// Per subject (or IP), 0 = unlimited.
     pub rate_limit_per_minute: u32,
+    /// Read the client IP from `X-Forwarded-For` (behind a trusted load balancer only).
+    pub trust_forwarded_for: bool,
     /// JSON-RPC requests in progress at once.
     pub max_concurrent_requests: usize,
 }
@@ -89,7 +92,7 @@ pub struct HttpState {
 #[must_use]
 pub fn router(state: &Arc<HttpState>) -> Router {
     let settings = &state.settings;
-    let rate = limits::RateLimit::new(settings.rate_limit_per_minute);
+    let rate = limits::RateLimit::new(settings.rate_limit_per_minute, settings.trust_forwarded_for);
     let busy = limits::ConcurrencyLimit::new(settings.max_concurrent_requests);
     let mut origins = settings.allowed_origins.clone();
     origins.extend(settings.cors_allowed_origins.iter().cloned());
@@ -97,11 +100,8 @@ pub fn router(state: &Arc<HttpState>) -> Router {
         .hoop(access::request_id())
         .hoop(access::AccessLog)
         .hoop(limits::OriginGuard::new(origins))
-        .push(
-            Router::with_path("healthz")
-                .hoop(rate.clone())
-                .get(health::Health::new(state)),
-        )
+        // Never rate-limited: load-balancer health checks come from a few addresses.
+        .push(Router::with_path("healthz").get(health::Health::new(state)))
         .push(well_known::routes(state).hoop(rate.clone()))
         .push(
             Router::with_path(".well-known/oauth-authorization-server")
@@ -111,7 +111,7 @@ pub fn router(state: &Arc<HttpState>) -> Router {
     if settings.enable_streamable_http {
         router = router.push(
             Router::with_path("mcp")
-                .hoop(AuthHoop::new(state, "/mcp"))
+                .hoop(AuthHoop::new(state, "/mcp", rate.clone()))
                 .hoop(rate.clone())
                 .push(
                     Router::new()
@@ -126,13 +126,13 @@ pub fn router(state: &Arc<HttpState>) -> Router {
         router = router
             .push(
                 Router::with_path("sse")
-                    .hoop(AuthHoop::new(state, "/sse"))
+                    .hoop(AuthHoop::new(state, "/sse", rate.clone()))
                     .hoop(rate.clone())
                     .get(sse::SseOpen::new(state)),
             )
             .push(
                 Router::with_path("messages")
-                    .hoop(AuthHoop::new(state, "/sse"))
+                    .hoop(AuthHoop::new(state, "/sse", rate.clone()))
                     .hoop(rate)
                     .hoop(busy)
                     .post(sse::SsePost::new(state)),
@@ -195,6 +195,7 @@ mod tests {
             allowed_origins: Vec::new(),
             cors_allowed_origins: Vec::new(),
             rate_limit_per_minute: 0,
+            trust_forwarded_for: false,
             max_concurrent_requests: 1,
         }
     }
