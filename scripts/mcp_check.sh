@@ -344,7 +344,9 @@ else
             rpc sse_list "$messages_url" '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}'
             list_status=$STATUS
             listed() {
-                grep -E '^data: ?\{' "$TMP/sse.stream" | grep 'neonpanel_list_accounts' | tail -n 1 |
+                # Match the tools/list answer by its id: the initialize answer's instructions
+                # also name the tools, and it may be the only line on the stream so far.
+                grep -E '^data: ?\{' "$TMP/sse.stream" | grep -E '"id"[[:space:]]*:[[:space:]]*2[,}]' | tail -n 1 |
                     sed -E 's/^data: ?//' >"$TMP/sse_list.body"
                 [[ -s $TMP/sse_list.body ]]
             }
