@@ -11,6 +11,7 @@
 mod doubles;
 mod helpers;
 mod limits;
+mod mcp_client;
 mod neonpanel_e2e;
 mod oauth_flow;
 mod protocol_rules;

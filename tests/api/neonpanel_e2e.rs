@@ -4,14 +4,12 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, ProtocolVersion};
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::model::ProtocolVersion;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use super::mcp_client::{Client, call, connect};
 use super::real::{SERVICE_TOKEN, USER_JWT, World, api_authorizations, claims, sign, token, world};
 
 const COMPANY: &str = "a1b2c3d4e5f6g7h8i9j0";
@@ -64,29 +62,8 @@ async fn serve_examples(server: &MockServer) {
     }
 }
 
-async fn client(world: &World, access_token: &str) -> RunningService<RoleClient, ClientConfig> {
-    let transport = StreamableHttpClientTransport::from_config(
-        StreamableHttpClientTransportConfig::with_uri(world.app.url("/mcp"))
-            .auth_header(access_token),
-    );
-    ClientConfig::default()
-        .with_protocol_version(ProtocolVersion::V_2025_11_25)
-        .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
-        .await
-        .expect("client connects")
-}
-
-async fn call(
-    client: &RunningService<RoleClient, ClientConfig>,
-    name: &'static str,
-    args: Value,
-) -> CallToolResult {
-    client
-        .call_tool(
-            CallToolRequestParams::new(name).with_arguments(args.as_object().cloned().unwrap()),
-        )
-        .await
-        .expect("tools/call answered")
+async fn client(world: &World, access_token: &str) -> Client {
+    connect(&world.app.base, access_token, ProtocolVersion::V_2025_11_25).await
 }
 
 #[tokio::test]

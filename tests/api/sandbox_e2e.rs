@@ -8,13 +8,11 @@ use neonpanel_mcp::app::config::Settings;
 use neonpanel_mcp::app::wiring::App;
 use neonpanel_mcp::domain::secret::Secret;
 use neonpanel_mcp::sandbox::{Fault, Sandbox, SandboxConfig};
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, ProtocolVersion};
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::model::{CallToolResult, ProtocolVersion};
 use serde_json::{Value, json};
 
 use super::helpers::TestApp;
+use super::mcp_client::{Client, call, connect};
 use super::oauth_flow::{pkce, query_param};
 
 pub struct SandboxWorld {
@@ -137,29 +135,13 @@ impl SandboxWorld {
     }
 }
 
-async fn rmcp_client(world: &SandboxWorld, user: &str) -> RunningService<RoleClient, ClientConfig> {
-    let transport = StreamableHttpClientTransport::from_config(
-        StreamableHttpClientTransportConfig::with_uri(world.app.url("/mcp"))
-            .auth_header(world.token(user)),
-    );
-    ClientConfig::default()
-        .with_protocol_version(ProtocolVersion::V_2025_06_18)
-        .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
-        .await
-        .expect("client connects")
-}
-
-async fn call(
-    client: &RunningService<RoleClient, ClientConfig>,
-    name: &'static str,
-    args: Value,
-) -> CallToolResult {
-    client
-        .call_tool(
-            CallToolRequestParams::new(name).with_arguments(args.as_object().cloned().unwrap()),
-        )
-        .await
-        .expect("tools/call answered")
+async fn rmcp_client(world: &SandboxWorld, user: &str) -> Client {
+    connect(
+        &world.app.base,
+        &world.token(user),
+        ProtocolVersion::V_2025_06_18,
+    )
+    .await
 }
 
 fn ok(result: CallToolResult) -> Value {
@@ -478,15 +460,12 @@ async fn the_sandbox_api_never_sees_the_inbound_access_token() {
     // Arrange
     let world = sandbox_world().await;
     let access_token = world.token("alice");
-    let transport = StreamableHttpClientTransport::from_config(
-        StreamableHttpClientTransportConfig::with_uri(world.app.url("/mcp"))
-            .auth_header(access_token.clone()),
-    );
-    let client = ClientConfig::default()
-        .with_protocol_version(ProtocolVersion::V_2025_11_25)
-        .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
-        .await
-        .unwrap();
+    let client = connect(
+        &world.app.base,
+        &access_token,
+        ProtocolVersion::V_2025_11_25,
+    )
+    .await;
     let acme = world.company("alice", 0);
 
     // Act: a user-mode tool and the service-token planner.

@@ -1,10 +1,8 @@
 //! The rmcp streamable-HTTP client against the real server: every protocol revision it can
 //! pin, every message it receives validated against the official schema.
 
-use rmcp::model::{CallToolRequestParams, ClientConfig, ProtocolVersion};
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RoleClient, RunningService};
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::model::{CallToolRequestParams, ProtocolVersion};
+use rmcp::service::ClientLifecycleMode;
 use serde_json::{Value, json};
 
 use super::doubles::ALICE;
@@ -24,15 +22,8 @@ async fn connect(
     base: &str,
     lifecycle: ClientLifecycleMode,
     version: ProtocolVersion,
-) -> RunningService<RoleClient, ClientConfig> {
-    let transport = StreamableHttpClientTransport::from_config(
-        StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(ALICE),
-    );
-    ClientConfig::default()
-        .with_protocol_version(version)
-        .serve_with_lifecycle(transport, lifecycle)
-        .await
-        .expect("client connects")
+) -> super::mcp_client::Client {
+    super::mcp_client::connect_with(base, ALICE, version, lifecycle).await
 }
 
 fn args(value: Value) -> serde_json::Map<String, Value> {
