@@ -108,7 +108,7 @@ async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     println!("configuration: ok");
-    let parts = AppParts::from_config(&config)?;
+    let parts = AppParts::from_config(&config).await?;
     let checks = parts.probe.run().await;
     for c in &checks {
         println!(

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::adapters::outbound::{Outbound, OutboundRequest};
+use crate::adapters::sessions::RedisSessionBus;
 use crate::domain::error::CredentialError;
 use crate::ports::{Check, HealthProbe, ServiceTokens};
 
@@ -10,6 +11,7 @@ pub struct UpstreamProbe {
     outbound: Outbound,
     jwks_uri: String,
     service_tokens: Arc<dyn ServiceTokens>,
+    redis: Option<Arc<RedisSessionBus>>,
 }
 
 impl UpstreamProbe {
@@ -18,11 +20,25 @@ impl UpstreamProbe {
         outbound: Outbound,
         jwks_uri: String,
         service_tokens: Arc<dyn ServiceTokens>,
+        redis: Option<Arc<RedisSessionBus>>,
     ) -> Self {
         Self {
             outbound,
             jwks_uri,
             service_tokens,
+            redis,
+        }
+    }
+
+    async fn redis(&self, bus: &RedisSessionBus) -> Check {
+        let (ok, detail) = match bus.ping().await {
+            Ok(()) => (true, "PONG".to_owned()),
+            Err(e) => (false, e.to_string()),
+        };
+        Check {
+            name: "redis",
+            ok,
+            detail,
         }
     }
 
@@ -67,6 +83,10 @@ impl UpstreamProbe {
 impl HealthProbe for UpstreamProbe {
     async fn run(&self) -> Vec<Check> {
         let (jwks, token) = tokio::join!(self.jwks(), self.service_token());
-        vec![jwks, token]
+        let mut checks = vec![jwks, token];
+        if let Some(bus) = &self.redis {
+            checks.push(self.redis(bus).await);
+        }
+        checks
     }
 }

@@ -114,6 +114,9 @@ pub struct Settings {
     pub enable_sse: Option<bool>,
     #[arg(long, env = "ENABLE_STREAMABLE_HTTP", value_parser = BoolishValueParser::new())]
     pub enable_streamable_http: Option<bool>,
+    /// Redis for legacy SSE sessions across instances (`redis://…`); in-memory when unset.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
+    pub redis_url: Option<Secret>,
     /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless.
     #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new())]
     pub agentcore: Option<bool>,
@@ -190,6 +193,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub enable_sse: bool,
     pub enable_streamable_http: bool,
+    /// Redis URL for the session bus; it may hold a password, so it is a secret.
+    pub redis_url: Option<Secret>,
 }
 
 /// Every problem found, one per line (printed at startup before exiting with status 2).
@@ -271,6 +276,9 @@ impl Settings {
         blank(&mut s.cors_allowed_origins);
         if s.client_secret.as_ref().is_some_and(Secret::is_empty) {
             s.client_secret = None;
+        }
+        if s.redis_url.as_ref().is_some_and(Secret::is_empty) {
+            s.redis_url = None;
         }
         s
     }
@@ -355,6 +363,12 @@ impl Settings {
         let client = self.client_settings(&mut errors);
         let user_source = self.user_source(client.is_some(), &mut errors);
         let tool_modes = self.tool_modes(&mut errors);
+        if let Some(url) = &self.redis_url
+            && !url.expose().starts_with("redis://")
+        {
+            errors
+                .push("REDIS_URL: must be a redis:// URL (rediss:// is not supported yet)".into());
+        }
         if let Some(0) = self.max_body_bytes {
             errors.push("MAX_BODY_BYTES: must be greater than 0".into());
         }
@@ -385,6 +399,7 @@ impl Settings {
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms.unwrap_or(25_000)),
             enable_sse: self.enable_sse.unwrap_or(true) && !agentcore,
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
+            redis_url: self.redis_url.clone(),
         })
     }
 

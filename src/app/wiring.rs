@@ -26,7 +26,7 @@ use crate::adapters::neonpanel::{
 };
 use crate::adapters::outbound::{Outbound, OutboundConfig};
 use crate::adapters::probes::UpstreamProbe;
-use crate::adapters::sessions::MemorySessionBus;
+use crate::adapters::sessions::{MemorySessionBus, RedisSessionBus};
 use crate::domain::policy::ToolPolicy;
 use crate::domain::principal::ScopeSet;
 use crate::domain::tools::{Catalogue, ToolId};
@@ -113,7 +113,7 @@ impl AppParts {
     ///
     /// # Errors
     /// [`StartupError::Adapter`] when an adapter refuses its configuration.
-    pub fn from_config(config: &Config) -> Result<Self, StartupError> {
+    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
         let outbound = Outbound::new(&OutboundConfig {
             connect_timeout: Duration::from_secs(2),
             total_timeout: config.http_timeout,
@@ -185,10 +185,24 @@ impl AppParts {
             clock,
         );
         let outbound_for_metadata = outbound.clone();
+        // Several instances share legacy SSE sessions through Redis (ARCHITECTURE "Scaling out").
+        let redis = match &config.redis_url {
+            Some(url) => Some(
+                RedisSessionBus::connect(url.expose(), "neonpanel-mcp")
+                    .await
+                    .map_err(|e| StartupError::Adapter(format!("REDIS_URL: {e}")))?,
+            ),
+            None => None,
+        };
+        let bus: Arc<dyn SessionBus> = match &redis {
+            Some(redis) => Arc::clone(redis) as Arc<dyn SessionBus>,
+            None => Arc::new(MemorySessionBus::new()),
+        };
         let probe = UpstreamProbe::new(
             outbound.clone(),
             config.auth.jwks_uri.clone(),
             Arc::clone(&service_tokens),
+            redis,
         );
         let api = HttpNeonPanelApi::new(
             ApiConfig {
@@ -202,7 +216,7 @@ impl AppParts {
             users: Arc::new(users),
             service_tokens,
             api: Arc::new(api),
-            bus: Arc::new(MemorySessionBus::new()),
+            bus,
             probe: Arc::new(probe),
             issuer_metadata: Arc::new(CachedIssuerMetadata::new(
                 outbound_for_metadata,
@@ -218,7 +232,7 @@ impl App {
     /// # Errors
     /// As [`AppParts::from_config`] and [`App::from_parts`].
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
-        Self::from_parts(config, AppParts::from_config(config)?).await
+        Self::from_parts(config, AppParts::from_config(config).await?).await
     }
 
     /// Builds the app over `parts` and binds its listener (port 0 picks a free port).

@@ -679,3 +679,107 @@ async fn the_check_command_passes_against_the_sandbox_and_fails_without_its_keys
     );
     assert!(String::from_utf8_lossy(&bad.stdout).contains("jwks: FAILED"));
 }
+
+/// A second server on the same sandbox and the same Redis: another instance behind the balancer.
+async fn second_instance(world: &SandboxWorld, redis: &str) -> TestApp {
+    let (client_id, client_secret) = world.sandbox.service_client();
+    let settings = Settings {
+        host: Some("127.0.0.1".into()),
+        port: Some(0),
+        resource_url: Some(world.resource.clone()),
+        oauth_issuer: Some(world.sandbox.issuer().to_owned()),
+        oauth_jwks_uri: Some(world.sandbox.jwks_uri()),
+        api_base: Some(world.sandbox.base_url().to_owned()),
+        user_jwt_url: Some(world.sandbox.user_jwt_url()),
+        oauth_token_url: Some(world.sandbox.token_url()),
+        client_id: Some(client_id),
+        client_secret: Some(Secret::new(client_secret)),
+        redis_url: Some(Secret::new(redis)),
+        ..Settings::default()
+    };
+    let app = App::build(&settings.validate().unwrap())
+        .await
+        .expect("instance builds");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        shutdown,
+        http: reqwest::Client::new(),
+        probe: None,
+    }
+}
+
+#[tokio::test]
+async fn with_redis_a_message_posted_to_one_instance_is_answered_on_the_stream_held_by_another() {
+    // Arrange: instances A and B share Redis; the SSE stream lives on A.
+    let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let world = sandbox_world().await;
+    let a = second_instance(&world, &redis).await;
+    let b = second_instance(&world, &redis).await;
+    let token = world.token("alice");
+    let response = a
+        .http
+        .get(a.url("/sse"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let mut stream = response.bytes_stream();
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut next_data = async || -> String {
+        loop {
+            if let Some(end) = buffer.find("\n\n") {
+                let event: String = buffer.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                    return data.trim().to_owned();
+                }
+                continue;
+            }
+            let chunk =
+                tokio::time::timeout_at(deadline, futures_util::StreamExt::next(&mut stream))
+                    .await
+                    .expect("an event in time")
+                    .unwrap()
+                    .unwrap();
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    let endpoint = next_data().await;
+
+    // Act: both messages go to B.
+    for body in [
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}),
+    ] {
+        let post = b
+            .http
+            .post(b.url(&endpoint))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.status().as_u16(), 202);
+    }
+
+    // Assert: both answers arrive, in order, on A's stream.
+    let init: Value = serde_json::from_str(&next_data().await).unwrap();
+    assert_eq!(init["result"]["protocolVersion"], "2024-11-05");
+    let tools: Value = serde_json::from_str(&next_data().await).unwrap();
+    assert_eq!(tools["id"], 2);
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(6));
+    // And B refuses another user on A's session.
+    let other = b
+        .http
+        .post(b.url(&endpoint))
+        .bearer_auth(world.token("bob"))
+        .json(&json!({"jsonrpc":"2.0","id":3,"method":"ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 403);
+}
