@@ -39,13 +39,13 @@ ENV CARGO_TERM_COLOR=never \
     CARGO_INCREMENTAL=0
 
 # Dependencies first, built against stub sources: this layer is reused until Cargo.toml or
-# Cargo.lock change (aws-lc-sys alone takes minutes to compile). The bench stub exists because
-# the manifest declares `[[bench]] hot_path`.
+# Cargo.lock change (aws-lc-sys alone takes minutes to compile). The bench stubs exist because
+# the manifest declares `[[bench]]` targets (hot_path, ops).
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
     && echo 'fn main() {}' > src/main.rs \
     && : > src/lib.rs \
-    && echo 'fn main() {}' > benches/hot_path.rs \
+    && for bench in hot_path ops; do echo 'fn main() {}' > "benches/$bench.rs"; done \
     && cargo build --release --locked \
     && rm -rf src benches
 
