@@ -113,7 +113,6 @@ impl Handler for AuthHoop {
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
-        let required = self.state.settings.required_scopes.to_string();
         let token = match bearer(req) {
             Ok(Some(token)) => Secret::new(token),
             Ok(None) => {
@@ -156,7 +155,7 @@ impl Handler for AuthHoop {
                 res,
                 StatusCode::FORBIDDEN,
                 Some(("insufficient_scope", "the token lacks a required scope")),
-                &required,
+                &self.state.settings.required_scopes.to_string(),
             );
             ctrl.skip_rest();
             return;
