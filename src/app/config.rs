@@ -58,7 +58,7 @@ pub struct Settings {
     #[arg(long, env = "NEONPANEL_TOKEN_EXCHANGE")]
     pub token_exchange: Option<String>,
     /// Forward the inbound access token to NeonPanel (forbidden by the MCP spec; off).
-    #[arg(long, env = "NEONPANEL_ALLOW_TOKEN_PASSTHROUGH", value_parser = BoolishValueParser::new())]
+    #[arg(long, env = "NEONPANEL_ALLOW_TOKEN_PASSTHROUGH", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub allow_token_passthrough: Option<bool>,
     #[arg(long, env = "NEONPANEL_API_BASE")]
     pub api_base: Option<String>,
@@ -103,22 +103,22 @@ pub struct Settings {
     pub rate_limit_per_minute: Option<u32>,
     /// Take the client IP from the last `X-Forwarded-For` entry (only behind a load balancer
     /// that sets it, such as an ALB).
-    #[arg(long, env = "TRUST_FORWARDED_FOR", value_parser = BoolishValueParser::new())]
+    #[arg(long, env = "TRUST_FORWARDED_FOR", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub trust_forwarded_for: Option<bool>,
     /// JSON-RPC requests in progress at once before new ones get 503 (default 1024).
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
     #[arg(long, env = "SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<u64>,
-    #[arg(long, env = "ENABLE_SSE", value_parser = BoolishValueParser::new())]
+    #[arg(long, env = "ENABLE_SSE", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub enable_sse: Option<bool>,
-    #[arg(long, env = "ENABLE_STREAMABLE_HTTP", value_parser = BoolishValueParser::new())]
+    #[arg(long, env = "ENABLE_STREAMABLE_HTTP", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub enable_streamable_http: Option<bool>,
     /// Redis for legacy SSE sessions across instances (`redis://…`); in-memory when unset.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
     pub redis_url: Option<Secret>,
     /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless.
-    #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new())]
+    #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub agentcore: Option<bool>,
 }
 
