@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 use super::secret::BearerToken;
 
@@ -129,7 +130,8 @@ pub struct Principal {
 /// exchange it for a user credential; it is never sent to the NeonPanel API (CONTRACT §4).
 #[derive(Clone, Debug)]
 pub struct Caller {
-    pub principal: Principal,
+    /// Shared with the verified-token cache: a cached-token request clones a pointer.
+    pub principal: Arc<Principal>,
     pub access_token: BearerToken,
 }
 

@@ -1,5 +1,7 @@
 //! Inbound token verification and outbound credentials (CONTRACT §3, §4).
 
+use std::sync::Arc;
+
 use crate::domain::error::{AuthError, CredentialError};
 use crate::domain::policy::AccountPermissions;
 use crate::domain::principal::{Caller, Principal};
@@ -14,7 +16,7 @@ pub trait Authenticator: Send + Sync + 'static {
     /// [`AuthError::InvalidToken`] for any token that is not a valid, current token of the
     /// configured issuer and audience; [`AuthError::Unavailable`] when the keys to decide
     /// cannot be had.
-    async fn authenticate(&self, token: &BearerToken) -> Result<Principal, AuthError>;
+    async fn authenticate(&self, token: &BearerToken) -> Result<Arc<Principal>, AuthError>;
 }
 
 /// A per-user NeonPanel credential.

@@ -17,7 +17,7 @@ mockall::mock! {
     pub Auth {}
     #[async_trait]
     impl Authenticator for Auth {
-        async fn authenticate(&self, token: &BearerToken) -> Result<Principal, AuthError>;
+        async fn authenticate(&self, token: &BearerToken) -> Result<std::sync::Arc<Principal>, AuthError>;
     }
 }
 
@@ -67,12 +67,12 @@ pub fn authenticator() -> MockAuth {
             BOB => "bob",
             _ => return Err(AuthError::InvalidToken("signature check failed")),
         };
-        Ok(Principal {
+        Ok(std::sync::Arc::new(Principal {
             subject: Subject::new(subject),
             scopes: ScopeSet::parse("openid neonpanel:read"),
             tenant: Some(Tenant::new("acme")),
             expires_at: u64::MAX,
-        })
+        }))
     });
     auth
 }

@@ -226,7 +226,7 @@ impl JwksAuthenticator {
 #[async_trait::async_trait]
 impl Authenticator for JwksAuthenticator {
     #[tracing::instrument(name = "jwks.authenticate", skip_all)]
-    async fn authenticate(&self, token: &BearerToken) -> Result<Principal, AuthError> {
+    async fn authenticate(&self, token: &BearerToken) -> Result<Arc<Principal>, AuthError> {
         let raw = token.expose();
         if raw.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::InvalidToken("token too large"));
@@ -240,7 +240,7 @@ impl Authenticator for JwksAuthenticator {
             // RFC 7519 §4.1.4: reject on or after exp. Expired entries fall through to full
             // verification, which decides with leeway and reports the precise reason.
             if now < principal.expires_at {
-                return Ok(Principal::clone(&principal));
+                return Ok(principal);
             }
             self.verified.invalidate(&digest);
         }
@@ -249,9 +249,9 @@ impl Authenticator for JwksAuthenticator {
         let key = self.keys.key(&header.kid).await?;
         // Read again: the key lookup may have waited on a fetch.
         let now = self.clock.now_unix();
-        let principal = self.verifier.verify(raw, &header, &key, now)?;
+        let principal = Arc::new(self.verifier.verify(raw, &header, &key, now)?);
         if now < principal.expires_at {
-            self.verified.insert(digest, Arc::new(principal.clone()));
+            self.verified.insert(digest, Arc::clone(&principal));
         }
         Ok(principal)
     }

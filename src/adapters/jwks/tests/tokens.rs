@@ -177,7 +177,7 @@ async fn configured_tenant_claim_and_extra_audience_are_honoured() {
 
     // Assert
     assert_eq!(
-        principal.map(|p| p.tenant),
+        principal.map(|p| p.tenant.clone()),
         Ok(Some(Tenant::new("company-7")))
     );
 }

@@ -18,12 +18,12 @@ const START: u64 = 1_000_000;
 
 fn caller(subject: &str, scopes: &str, tenant: Option<&str>, token: &str) -> Caller {
     Caller {
-        principal: Principal {
+        principal: std::sync::Arc::new(Principal {
             subject: Subject::new(subject),
             scopes: ScopeSet::parse(scopes),
             tenant: tenant.map(Tenant::new),
             expires_at: START + 3600,
-        },
+        }),
         access_token: BearerToken::new(token),
     }
 }
