@@ -45,7 +45,18 @@ pub fn check(version: &str, name: &str, instance: &Value) {
 
 /// Validates one JSON-RPC message the server sent in answer to a request of `method`
 /// (`None` when the request is unknown, such as a parse error).
+///
+/// An error reply whose request id is unknown carries `"id": null` (JSON-RPC 2.0 §5); the MCP
+/// schemas express "no id" as an absent `id`, so such a reply is validated without it, as the
+/// official conformance harness does.
 pub fn check_message(method: Option<&str>, modern: bool, message: &Value) {
+    if message.get("error").is_some() && message.get("id") == Some(&Value::Null) {
+        let mut without_id = message.clone();
+        if let Some(object) = without_id.as_object_mut() {
+            object.remove("id");
+        }
+        return check_message(method, modern, &without_id);
+    }
     if modern {
         let name = match (message.get("error"), method) {
             (Some(_), _) => "JSONRPCErrorResponse",

@@ -190,8 +190,11 @@ pub fn result_response(id: Value, result: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
-/// `{"jsonrpc":"2.0","id":…,"error":{…}}`; the id is omitted when unknown (the MCP schemas do
-/// not allow `null` ids).
+/// `{"jsonrpc":"2.0","id":…,"error":{…}}`, with `"id": null` when the request's id is unknown
+/// (unparseable or invalid message, refusal before the body is read): JSON-RPC 2.0 §5 requires
+/// the member and says it "MUST be Null" then. The MCP schemas type `id` as an optional
+/// string or integer, i.e. they model an unknown id as "no id", not as a different id; `null` is
+/// how JSON-RPC writes that, and what the MCP SDKs send and the conformance suite accepts.
 #[must_use]
 pub fn error_response(id: Option<Value>, error: &RpcError) -> Value {
     let mut object = serde_json::Map::new();
@@ -202,9 +205,7 @@ pub fn error_response(id: Option<Value>, error: &RpcError) -> Value {
     }
     let mut body = serde_json::Map::new();
     body.insert("jsonrpc".into(), json!("2.0"));
-    if let Some(id) = id {
-        body.insert("id".into(), id);
-    }
+    body.insert("id".into(), id.unwrap_or(Value::Null));
     body.insert("error".into(), Value::Object(object));
     Value::Object(body)
 }
@@ -251,9 +252,11 @@ mod tests {
     }
 
     #[test]
-    fn error_response_omits_an_unknown_id() {
+    fn error_response_writes_an_unknown_id_as_null_and_a_known_one_as_is() {
         let body = error_response(None, &RpcError::parse_error());
-        assert!(body.get("id").is_none());
+        assert_eq!(body.get("id"), Some(&Value::Null));
         assert_eq!(body["error"]["code"], -32700);
+        let body = error_response(Some(json!("r-1")), &RpcError::internal());
+        assert_eq!(body["id"], "r-1");
     }
 }
