@@ -79,12 +79,31 @@ impl AuthHoop {
     }
 }
 
+/// Why a request's credentials cannot even be read.
+enum Unreadable {
+    /// More than one `Authorization` header: RFC 9110 §5.3 allows repeating a field only when
+    /// it is a list, which `Authorization` is not, and a proxy that keeps the last where we
+    /// would keep the first could make us act on a token it never checked. 400 (RFC 6750 §3.1
+    /// `invalid_request`), like a strict proxy.
+    Repeated,
+    /// A header that is there but is not a usable bearer token: 401 `invalid_token`.
+    Malformed(&'static str),
+}
+
 /// The bearer token of `Authorization`, when the header holds one (RFC 6750 §2.1; the
 /// query-string form of §2.3 is deliberately not supported).
-fn bearer(req: &Request) -> Result<Option<&str>, &'static str> {
-    let Some(value) = req.headers().get(AUTHORIZATION) else {
+fn bearer(req: &Request) -> Result<Option<&str>, Unreadable> {
+    let mut values = req.headers().get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
         return Ok(None);
     };
+    if values.next().is_some() {
+        return Err(Unreadable::Repeated);
+    }
+    bearer_text(value).map_err(Unreadable::Malformed)
+}
+
+fn bearer_text(value: &HeaderValue) -> Result<Option<&str>, &'static str> {
     let value = value
         .to_str()
         .map_err(|_| "the Authorization header is not text")?;
@@ -120,7 +139,18 @@ impl Handler for AuthHoop {
                 ctrl.skip_rest();
                 return;
             }
-            Err(why) => {
+            Err(Unreadable::Repeated) => {
+                let required = self.state.settings.required_scopes.to_string();
+                self.reject(
+                    res,
+                    StatusCode::BAD_REQUEST,
+                    Some(("invalid_request", "send exactly one Authorization header")),
+                    &required,
+                );
+                ctrl.skip_rest();
+                return;
+            }
+            Err(Unreadable::Malformed(why)) => {
                 self.deny(req, depot, res, Some(("invalid_token", why)));
                 ctrl.skip_rest();
                 return;
