@@ -15,6 +15,10 @@ use crate::domain::principal::ScopeSet;
 use crate::domain::secret::Secret;
 use crate::domain::tools::Catalogue;
 
+mod hosts;
+
+pub use hosts::{HostCheck, origin_of, sse_resource_of};
+
 /// Raw settings as given; every field is optional here and checked in [`Settings::validate`].
 #[derive(Args, Clone, Debug, Default)]
 pub struct Settings {
@@ -96,6 +100,10 @@ pub struct Settings {
     pub allowed_origins: Option<String>,
     #[arg(long, env = "CORS_ALLOWED_ORIGINS")]
     pub cors_allowed_origins: Option<String>,
+    /// Comma-separated `Host` values accepted (DNS-rebinding defence): `name` for any port,
+    /// `name:port` for one; `*` turns the check off. Default: the host of MCP_RESOURCE_URL.
+    #[arg(long, env = "ALLOWED_HOSTS")]
+    pub allowed_hosts: Option<String>,
     #[arg(long, env = "MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
     /// Requests per minute per token subject (per client IP when anonymous); 0 = off.
@@ -186,6 +194,7 @@ pub struct Config {
     pub heartbeat: Duration,
     pub allowed_origins: Vec<String>,
     pub cors_allowed_origins: Vec<String>,
+    pub allowed_hosts: HostCheck,
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
     pub trust_forwarded_for: bool,
@@ -274,6 +283,7 @@ impl Settings {
         blank(&mut s.resource_url);
         blank(&mut s.allowed_origins);
         blank(&mut s.cors_allowed_origins);
+        blank(&mut s.allowed_hosts);
         if s.client_secret.as_ref().is_some_and(Secret::is_empty) {
             s.client_secret = None;
         }
@@ -319,10 +329,22 @@ impl Settings {
         if self.oauth_jwks_uri.is_none() {
             errors.push("NEONPANEL_OAUTH_JWKS_URI: required (where the signing keys are)".into());
         }
+        let enable_sse = self.enable_sse.unwrap_or(true) && !agentcore;
         let mut audiences = list(self.oauth_expected_audience.as_deref());
         if audiences.is_empty() {
+            // Both transports advertise their own RFC 9728 resource (a client given the `/sse`
+            // URL asks for a token for `/sse`), so both are accepted audiences by default.
             audiences.push(resource_url.clone());
+            if enable_sse {
+                audiences.push(sse_resource_of(&resource_url));
+            }
         }
+        let allowed_hosts = hosts::host_check(
+            self.allowed_hosts.as_deref(),
+            agentcore,
+            &resource_url,
+            &mut errors,
+        );
         let algorithms = match self.oauth_algorithms.as_deref() {
             None => vec!["RS256".to_owned(), "ES256".to_owned()],
             Some(text) => list(Some(text)),
@@ -392,12 +414,13 @@ impl Settings {
             heartbeat: Duration::from_millis(self.sse_heartbeat_ms.unwrap_or(15_000).max(100)),
             allowed_origins: list(self.allowed_origins.as_deref()),
             cors_allowed_origins: list(self.cors_allowed_origins.as_deref()),
+            allowed_hosts,
             max_body_bytes: self.max_body_bytes.unwrap_or(1024 * 1024),
             rate_limit_per_minute: self.rate_limit_per_minute.unwrap_or(600),
             max_concurrent_requests: self.max_concurrent_requests.unwrap_or(1024).max(1),
             trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms.unwrap_or(25_000)),
-            enable_sse: self.enable_sse.unwrap_or(true) && !agentcore,
+            enable_sse,
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
             redis_url: self.redis_url.clone(),
         })
@@ -516,7 +539,15 @@ mod tests {
         assert_eq!(config.max_body_bytes, 1024 * 1024);
         assert_eq!(config.heartbeat, Duration::from_millis(15_000));
         assert_eq!(config.auth.algorithms, ["RS256", "ES256"]);
-        assert_eq!(config.auth.audiences, ["http://localhost:3000/mcp"]);
+        assert_eq!(
+            config.auth.audiences,
+            ["http://localhost:3000/mcp", "http://localhost:3000/sse"],
+            "both advertised resources are accepted audiences"
+        );
+        assert_eq!(
+            config.allowed_hosts,
+            HostCheck::Only(vec!["localhost".into()])
+        );
         assert_eq!(config.user_source, UserSourceSettings::None);
         assert_eq!(config.page_size.get(), 25);
     }
@@ -574,6 +605,8 @@ mod tests {
         .unwrap();
         assert_eq!(config.listen.port(), 8000);
         assert!(!config.enable_sse);
+        assert_eq!(config.auth.audiences, ["http://localhost:8000/mcp"]);
+        assert_eq!(config.allowed_hosts, HostCheck::Off);
     }
 
     #[test]

@@ -257,6 +257,8 @@ impl App {
             enable_streamable_http: config.enable_streamable_http,
             allowed_origins: config.allowed_origins.clone(),
             cors_allowed_origins: config.cors_allowed_origins.clone(),
+            allowed_hosts: config.allowed_hosts.clone(),
+            loopback_listener: config.listen.ip().is_loopback(),
             rate_limit_per_minute: config.rate_limit_per_minute,
             trust_forwarded_for: config.trust_forwarded_for,
             max_concurrent_requests: config.max_concurrent_requests,

@@ -12,11 +12,22 @@ use neonpanel_mcp::sandbox::{Sandbox, SandboxConfig};
 /// Origins of the MCP Inspector's web UI, so it can connect from the browser.
 const INSPECTOR_ORIGINS: &str = "http://localhost:6274,http://127.0.0.1:6274";
 
+/// `listed` (the operator's `--allowed-origins` or `--cors-allowed-origins`) plus the
+/// Inspector's origins: the sandbox adds to the operator's list, never replaces it.
+fn with_inspector(listed: Option<&str>) -> String {
+    match listed.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(listed) => format!("{listed},{INSPECTOR_ORIGINS}"),
+        None => INSPECTOR_ORIGINS.to_owned(),
+    }
+}
+
 /// `base` (from the environment and flags) with everything that names NeonPanel pointed at
 /// `sandbox`; logging, limits, timeouts and the rest keep the operator's values.
 #[must_use]
 pub fn settings_for(sandbox: &Sandbox, base: Settings, host: &str, port: u16) -> Settings {
     let (client_id, client_secret) = sandbox.service_client();
+    let allowed_origins = with_inspector(base.allowed_origins.as_deref());
+    let cors_allowed_origins = with_inspector(base.cors_allowed_origins.as_deref());
     Settings {
         host: Some(host.to_owned()),
         port: Some(port),
@@ -30,8 +41,8 @@ pub fn settings_for(sandbox: &Sandbox, base: Settings, host: &str, port: u16) ->
         client_id: Some(client_id),
         client_secret: Some(Secret::new(client_secret)),
         iat_audience: Some(sandbox.api_audience().to_owned()),
-        allowed_origins: Some(INSPECTOR_ORIGINS.to_owned()),
-        cors_allowed_origins: Some(INSPECTOR_ORIGINS.to_owned()),
+        allowed_origins: Some(allowed_origins),
+        cors_allowed_origins: Some(cors_allowed_origins),
         token_introspect_url: None,
         token_exchange: None,
         allow_token_passthrough: None,
@@ -109,4 +120,49 @@ Try it:
         sandbox_url = sandbox.base_url(),
         users = users.join(", "),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_operators_allowed_origins_are_kept_next_to_the_inspectors() {
+        // Arrange
+        let sandbox = Sandbox::start(SandboxConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            public_url: None,
+        })
+        .await
+        .unwrap();
+        let base = Settings {
+            allowed_origins: Some("http://tool.example:8080".into()),
+            ..Settings::default()
+        };
+
+        // Act
+        let config = settings_for(&sandbox, base, "127.0.0.1", 3999)
+            .validate()
+            .unwrap();
+        let defaults = settings_for(&sandbox, Settings::default(), "127.0.0.1", 3999)
+            .validate()
+            .unwrap();
+        sandbox.shutdown().await;
+
+        // Assert
+        assert!(
+            config
+                .allowed_origins
+                .contains(&"http://tool.example:8080".to_owned())
+        );
+        assert!(
+            config
+                .allowed_origins
+                .contains(&"http://localhost:6274".to_owned())
+        );
+        assert_eq!(
+            defaults.cors_allowed_origins,
+            ["http://localhost:6274", "http://127.0.0.1:6274"]
+        );
+    }
 }

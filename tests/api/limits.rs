@@ -231,7 +231,7 @@ async fn requests_beyond_the_concurrency_cap_get_503_with_retry_after() {
     // Hold the only slot with a request whose body never finishes arriving.
     let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     let head = format!(
-        "POST /mcp HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {ALICE}\r\n\
+        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {ALICE}\r\n\
          content-type: application/json\r\ncontent-length: 1000\r\n\r\n{{"
     );
     slow.write_all(head.as_bytes()).await.unwrap();

@@ -9,10 +9,12 @@
 )]
 
 mod doubles;
+mod edge_guards;
 mod helpers;
 mod limits;
 mod mcp_client;
 mod neonpanel_e2e;
+mod oauth_discovery;
 mod oauth_flow;
 mod protocol_rules;
 mod proxy;

@@ -39,12 +39,18 @@ pub fn refuse(req: &Request, res: &mut Response, status: StatusCode, message: &'
 /// Requests without `Origin` (servers, agents, curl) pass.
 pub struct OriginGuard {
     allowed: Vec<String>,
+    /// On a loopback listener, local tools (the MCP Inspector, IDE extensions) call from
+    /// `http://localhost:<any port>`; only a page on this machine can carry such an Origin.
+    loopback_origins: bool,
 }
 
 impl OriginGuard {
     #[must_use]
-    pub fn new(allowed: Vec<String>) -> Self {
-        Self { allowed }
+    pub fn new(allowed: Vec<String>, loopback_origins: bool) -> Self {
+        Self {
+            allowed,
+            loopback_origins,
+        }
     }
 }
 
@@ -59,7 +65,8 @@ impl Handler for OriginGuard {
     ) {
         if let Some(origin) = req.headers().get(ORIGIN) {
             let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-            if !self.allowed.iter().any(|a| a == origin || a == "*") {
+            let loopback = self.loopback_origins && super::rebinding::is_loopback_origin(origin);
+            if !loopback && !self.allowed.iter().any(|a| a == origin || a == "*") {
                 tracing::info!(origin, "request from a disallowed Origin refused");
                 refuse(req, res, StatusCode::FORBIDDEN, "Origin not allowed");
                 ctrl.skip_rest();

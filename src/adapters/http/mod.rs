@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod health;
 mod limits;
+mod rebinding;
 mod reply;
 mod sse;
 mod streamable;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use salvo::prelude::*;
 
+use crate::app::config::HostCheck;
 use crate::app::service::McpService;
 use crate::domain::principal::ScopeSet;
 use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus};
@@ -43,6 +45,10 @@ pub struct HttpSettings {
     pub allowed_origins: Vec<String>,
     /// Origins CORS answers for; CORS is off when empty.
     pub cors_allowed_origins: Vec<String>,
+    /// `Host` values answered (`ALLOWED_HOSTS`); loopback names always are.
+    pub allowed_hosts: HostCheck,
+    /// The listener is a loopback address: loopback Origins on any port are then allowed.
+    pub loopback_listener: bool,
     /// Per subject (or IP), 0 = unlimited.
     pub rate_limit_per_minute: u32,
     /// Read the client IP from `X-Forwarded-For` (behind a trusted load balancer only).
@@ -86,9 +92,9 @@ pub struct HttpState {
     pub draining: AtomicBool,
 }
 
-/// Builds the router for `state`: request id and access log outermost, then the Origin check,
-/// then per route the auth hoop, the rate limit (keyed by the subject it proved) and, on the
-/// JSON-RPC POST routes, the concurrency cap.
+/// Builds the router for `state`: request id and access log outermost, then the Host and Origin
+/// checks, then per route the auth hoop, the rate limit (keyed by the subject it proved) and,
+/// on the JSON-RPC POST routes, the concurrency cap.
 #[must_use]
 pub fn router(state: &Arc<HttpState>) -> Router {
     let settings = &state.settings;
@@ -99,7 +105,11 @@ pub fn router(state: &Arc<HttpState>) -> Router {
     let mut router = Router::new()
         .hoop(access::request_id())
         .hoop(access::AccessLog)
-        .hoop(limits::OriginGuard::new(origins))
+        .hoop(rebinding::HostGuard::new(settings.allowed_hosts.clone()))
+        .hoop(limits::OriginGuard::new(
+            origins,
+            settings.loopback_listener,
+        ))
         // Never rate-limited: load-balancer health checks come from a few addresses.
         .push(Router::with_path("healthz").get(health::Health::new(state)))
         .push(well_known::routes(state).hoop(rate.clone()))
@@ -194,6 +204,8 @@ mod tests {
             enable_streamable_http: true,
             allowed_origins: Vec::new(),
             cors_allowed_origins: Vec::new(),
+            allowed_hosts: HostCheck::Off,
+            loopback_listener: false,
             rate_limit_per_minute: 0,
             trust_forwarded_for: false,
             max_concurrent_requests: 1,

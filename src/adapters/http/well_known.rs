@@ -6,6 +6,7 @@ use salvo::prelude::*;
 use serde_json::json;
 
 use super::HttpState;
+use crate::app::config::sse_resource_of;
 
 /// Serves the metadata document of one resource path (`/mcp`, `/sse`, or the root).
 pub struct ProtectedResource {
@@ -24,9 +25,10 @@ impl Handler for ProtectedResource {
     ) {
         let settings = &self.state.settings;
         // RFC 9728 §3.3: `resource` must equal the identifier the well-known URL was built
-        // from, so the SSE document names the SSE URL; the root names the canonical URL.
+        // from, so the SSE document names the SSE URL (also an accepted audience by default);
+        // the root names the canonical URL.
         let resource = match self.resource_path {
-            "/sse" => format!("{}/sse", settings.origin()),
+            "/sse" => sse_resource_of(&settings.resource_url),
             _ => settings.resource_url.clone(),
         };
         res.render(Json(json!({
