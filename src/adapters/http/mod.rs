@@ -61,13 +61,7 @@ impl HttpSettings {
     /// Scheme and authority of the resource URL.
     #[must_use]
     pub fn origin(&self) -> &str {
-        let url = self.resource_url.as_str();
-        let after_scheme = url.find("://").map_or(0, |i| i + 3);
-        let end = url
-            .get(after_scheme..)
-            .and_then(|rest| rest.find('/'))
-            .map_or(url.len(), |i| after_scheme + i);
-        url.get(..end).unwrap_or(url)
+        crate::app::config::origin_of(&self.resource_url)
     }
 
     /// RFC 9728 §3.1: the well-known segment is inserted before the resource's path.
