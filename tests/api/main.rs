@@ -12,6 +12,7 @@ mod doubles;
 mod helpers;
 mod limits;
 mod mcp_client;
+mod metrics;
 mod neonpanel_e2e;
 mod oauth_flow;
 mod protocol_rules;
