@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::adapters::metrics::Endpoint;
 use crate::adapters::outbound::{Outbound, OutboundRequest};
 use crate::ports::IssuerMetadata;
 
@@ -64,7 +65,8 @@ impl IssuerMetadata for CachedIssuerMetadata {
             return Ok(doc);
         }
         for url in self.candidates() {
-            if let Ok(response) = self.outbound.send(OutboundRequest::get(url)).await
+            let request = OutboundRequest::get(url).endpoint(Endpoint::IssuerMetadata);
+            if let Ok(response) = self.outbound.send(request).await
                 && response.status == 200
                 && let Ok(doc @ Value::Object(_)) = serde_json::from_slice::<Value>(&response.body)
             {

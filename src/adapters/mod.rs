@@ -3,6 +3,7 @@
 pub mod http;
 pub mod issuer_metadata;
 pub mod jwks;
+pub mod metrics;
 pub mod neonpanel;
 pub mod oauth_client;
 pub mod outbound;

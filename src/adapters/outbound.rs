@@ -10,6 +10,8 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use ureq::tls::{TlsConfig, TlsProvider};
 
+use crate::adapters::metrics::{Endpoint, Metrics};
+
 /// Responses larger than this are refused rather than buffered.
 const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -52,6 +54,8 @@ pub struct OutboundRequest {
     /// Header values may hold secrets: this type is never logged.
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<RequestBody>,
+    /// Which upstream endpoint this is, for metrics (never the URL, which holds ids).
+    pub endpoint: Endpoint,
 }
 
 impl OutboundRequest {
@@ -63,6 +67,7 @@ impl OutboundRequest {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            endpoint: Endpoint::Other,
         }
     }
 
@@ -78,6 +83,13 @@ impl OutboundRequest {
     #[must_use]
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Names the endpoint in metrics.
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = endpoint;
         self
     }
 
@@ -135,6 +147,7 @@ pub async fn measure_upstream<F: std::future::Future>(work: F) -> (F::Output, Du
 pub struct Outbound {
     agent: ureq::Agent,
     permits: Arc<Semaphore>,
+    metrics: Metrics,
 }
 
 impl Outbound {
@@ -159,7 +172,15 @@ impl Outbound {
         Self {
             agent,
             permits: Arc::new(Semaphore::new(config.max_inflight.max(1))),
+            metrics: Metrics::off(),
         }
+    }
+
+    /// Counts every call in `metrics`, by the endpoint its request names.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Sends `request` on the blocking pool.
@@ -172,6 +193,7 @@ impl Outbound {
             .await
             .map_err(|_| OutboundError::Transport("client is shutting down".into()))?;
         let agent = self.agent.clone();
+        let endpoint = request.endpoint;
         let started = std::time::Instant::now();
         let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -179,6 +201,7 @@ impl Outbound {
         })
         .await
         .map_err(|_| OutboundError::Transport("outbound task failed".into()))?;
+        self.metrics.upstream(endpoint, &result, started.elapsed());
         let spent = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(spent)));
         result
@@ -192,6 +215,7 @@ fn run(agent: &ureq::Agent, request: OutboundRequest) -> Result<OutboundResponse
         query,
         headers,
         body,
+        ..
     } = request;
     let result = match method {
         Method::Get => {

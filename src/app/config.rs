@@ -125,6 +125,10 @@ pub struct Settings {
     /// Redis for legacy SSE sessions across instances (`redis://…`); in-memory when unset.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
     pub redis_url: Option<Secret>,
+    /// Address of the Prometheus `/metrics` listener, such as `127.0.0.1:9464`; metrics are
+    /// off when unset. Never the public port, so they are not published by accident.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
     /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless.
     #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub agentcore: Option<bool>,
@@ -204,6 +208,8 @@ pub struct Config {
     pub enable_streamable_http: bool,
     /// Redis URL for the session bus; it may hold a password, so it is a secret.
     pub redis_url: Option<Secret>,
+    /// Where `/metrics` is served; `None` turns metrics off.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Every problem found, one per line (printed at startup before exiting with status 2).
@@ -284,6 +290,7 @@ impl Settings {
         blank(&mut s.allowed_origins);
         blank(&mut s.cors_allowed_origins);
         blank(&mut s.allowed_hosts);
+        blank(&mut s.metrics_addr);
         if s.client_secret.as_ref().is_some_and(Secret::is_empty) {
             s.client_secret = None;
         }
@@ -391,6 +398,7 @@ impl Settings {
             errors
                 .push("REDIS_URL: must be a redis:// URL (rediss:// is not supported yet)".into());
         }
+        let metrics_addr = self.metrics_addr(listen, &mut errors);
         if let Some(0) = self.max_body_bytes {
             errors.push("MAX_BODY_BYTES: must be greater than 0".into());
         }
@@ -423,7 +431,30 @@ impl Settings {
             enable_sse,
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
             redis_url: self.redis_url.clone(),
+            metrics_addr,
         })
+    }
+
+    /// `METRICS_ADDR` as a socket address of its own: sharing the public one would publish the
+    /// metrics (or fail to bind).
+    fn metrics_addr(&self, listen: SocketAddr, errors: &mut Vec<String>) -> Option<SocketAddr> {
+        let text = self.metrics_addr.as_deref()?.trim();
+        match text.parse::<SocketAddr>() {
+            Ok(addr) if addr.port() != 0 && addr.port() == listen.port() => {
+                errors.push(format!(
+                    "METRICS_ADDR: {addr} uses the public port {}; give metrics a port of their own",
+                    listen.port()
+                ));
+                None
+            }
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                errors.push(format!(
+                    "METRICS_ADDR: expected IP:port such as 127.0.0.1:9464, got {text:?}"
+                ));
+                None
+            }
+        }
     }
 
     fn client_settings(&self, errors: &mut Vec<String>) -> Option<ClientSettings> {
@@ -607,6 +638,43 @@ mod tests {
         assert!(!config.enable_sse);
         assert_eq!(config.auth.audiences, ["http://localhost:8000/mcp"]);
         assert_eq!(config.allowed_hosts, HostCheck::Off);
+    }
+
+    #[test]
+    fn metrics_are_off_unless_metrics_addr_names_a_port_of_their_own() {
+        assert_eq!(minimal().validate().unwrap().metrics_addr, None);
+        let blank = Settings {
+            metrics_addr: Some(" ".into()),
+            ..minimal()
+        };
+        assert_eq!(blank.validate().unwrap().metrics_addr, None);
+        let set = Settings {
+            metrics_addr: Some("127.0.0.1:9464".into()),
+            ..minimal()
+        };
+        assert_eq!(
+            set.validate().unwrap().metrics_addr,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        for (addr, needle) in [
+            ("0.0.0.0:3000", "public port"),
+            ("9464", "IP:port"),
+            ("localhost:9464", "IP:port"),
+        ] {
+            let errors = Settings {
+                metrics_addr: Some(addr.into()),
+                ..minimal()
+            }
+            .validate()
+            .unwrap_err()
+            .0;
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.contains("METRICS_ADDR") && e.contains(needle)),
+                "{addr}: {errors:?}"
+            );
+        }
     }
 
     #[test]

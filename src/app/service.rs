@@ -1,6 +1,9 @@
 //! `McpService`: answers one JSON-RPC message for a verified caller. Transport-agnostic: the
 //! streamable and SSE handlers both call [`McpService::handle`].
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use serde_json::{Map, Value, json};
 
 use super::failure::ToolFailure;
@@ -11,6 +14,7 @@ use super::tools::{ParsedCall, ToolRunner};
 use crate::domain::pagination::Cursor;
 use crate::domain::principal::{Caller, ScopeSet};
 use crate::domain::tools::{Catalogue, ToolSpec};
+use crate::ports::{NoTelemetry, Telemetry, ToolOutcome};
 
 const SERVER_NAME: &str = "neonpanel-mcp";
 const SERVER_TITLE: &str = "NeonPanel";
@@ -81,6 +85,7 @@ pub struct McpService {
     listing: Vec<Value>,
     runner: ToolRunner,
     tools_page_size: usize,
+    telemetry: Arc<dyn Telemetry>,
 }
 
 impl McpService {
@@ -108,7 +113,15 @@ impl McpService {
             listing,
             runner,
             tools_page_size: tools_page_size.max(1),
+            telemetry: Arc::new(NoTelemetry),
         }
+    }
+
+    /// Reports every tool call (tool, outcome, duration) to `telemetry`.
+    #[must_use]
+    pub fn with_telemetry(mut self, telemetry: Arc<dyn Telemetry>) -> Self {
+        self.telemetry = telemetry;
+        self
     }
 
     /// Answers one message; `None` for notifications and client responses (HTTP 202).
@@ -191,23 +204,31 @@ impl McpService {
             .and_then(|p| p.get("name"))
             .and_then(Value::as_str)
             .ok_or_else(|| RpcError::invalid_params("tools/call needs params.name"))?;
-        let spec = self
-            .catalogue
-            .find(name)
-            .ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {name}")))?;
+        let started = Instant::now();
+        let record = |tool, outcome| self.telemetry.tool_call(tool, outcome, started.elapsed());
+        let Some(spec) = self.catalogue.find(name) else {
+            record(None, ToolOutcome::UnknownTool);
+            return Err(RpcError::invalid_params(format!("Unknown tool: {name}")));
+        };
         let call = match ParsedCall::parse(spec, params.and_then(|p| p.get("arguments"))) {
             Ok(call) => call,
             Err(errors) if version.argument_errors_in_result() => {
+                record(Some(spec.id), ToolOutcome::InvalidArguments);
                 return Ok(failure_result(&ToolFailure::invalid_arguments(&errors)));
             }
             Err(errors) => {
+                record(Some(spec.id), ToolOutcome::InvalidArguments);
                 return Err(RpcError::invalid_params(errors.to_string())
                     .with_data(json!({ "fields": errors.0 })));
             }
         };
         Ok(match self.runner.run(caller, call).await {
-            Ok(structured) => success_result(structured),
+            Ok(structured) => {
+                record(Some(spec.id), ToolOutcome::Ok);
+                success_result(structured)
+            }
             Err(failure) => {
+                record(Some(spec.id), ToolOutcome::of_failure(failure.code));
                 tracing::info!(
                     tool = spec.name,
                     code = failure.code,

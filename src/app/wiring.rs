@@ -19,6 +19,8 @@ use super::tools::ToolRunner;
 use crate::adapters::http::{self, HttpSettings, HttpState};
 use crate::adapters::issuer_metadata::CachedIssuerMetadata;
 use crate::adapters::jwks::{JwksAuthenticator, JwksConfig, SystemClock, parse_algorithm};
+use crate::adapters::metrics::Metrics;
+use crate::adapters::metrics::serve::MetricsServer;
 use crate::adapters::neonpanel::{
     ApiConfig, ClientAuthMethod, ClientCredentialsTokens, ExchangedUserCredentials,
     HttpNeonPanelApi, RequestedTokenType, ServiceTokenConfig, UnconfiguredServiceTokens,
@@ -44,6 +46,8 @@ pub struct AppParts {
     pub bus: Arc<dyn SessionBus>,
     pub probe: Arc<dyn HealthProbe>,
     pub issuer_metadata: Arc<dyn IssuerMetadata>,
+    /// Where the adapters and the app record metrics; [`Metrics::off`] when not served.
+    pub metrics: Metrics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +65,7 @@ pub struct App {
     service: Service,
     local_addr: SocketAddr,
     shutdown: Shutdown,
+    metrics: Option<MetricsServer>,
 }
 
 /// Stops the server gracefully: health turns 503, SSE streams end, in-flight calls finish.
@@ -114,11 +119,17 @@ impl AppParts {
     /// # Errors
     /// [`StartupError::Adapter`] when an adapter refuses its configuration.
     pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
+        let metrics = if config.metrics_addr.is_some() {
+            Metrics::new()
+        } else {
+            Metrics::off()
+        };
         let outbound = Outbound::new(&OutboundConfig {
             connect_timeout: Duration::from_secs(2),
             total_timeout: config.http_timeout,
             max_inflight: config.max_inflight,
-        });
+        })
+        .with_metrics(metrics.clone());
         let clock: Arc<dyn crate::ports::Clock> = Arc::new(SystemClock);
         let auth = &config.auth;
         let mut jwks = JwksConfig::new(&auth.jwks_uri, &auth.issuer, auth.audiences.clone());
@@ -131,7 +142,8 @@ impl AppParts {
         jwks.leeway_secs = auth.leeway_secs;
         jwks.tenant_claim.clone_from(&auth.tenant_claim);
         let authenticator = JwksAuthenticator::new(jwks, outbound.clone(), Arc::clone(&clock))
-            .map_err(|e| StartupError::Adapter(format!("token verification: {e}")))?;
+            .map_err(|e| StartupError::Adapter(format!("token verification: {e}")))?
+            .with_metrics(metrics.clone());
         let method = |auth: ClientAuth| match auth {
             ClientAuth::Post => ClientAuthMethod::Post,
             ClientAuth::Basic => ClientAuthMethod::Basic,
@@ -183,7 +195,8 @@ impl AppParts {
             UserCredentialConfig::new(source),
             outbound.clone(),
             clock,
-        );
+        )
+        .with_metrics(metrics.clone());
         let outbound_for_metadata = outbound.clone();
         // Several instances share legacy SSE sessions through Redis (ARCHITECTURE "Scaling out").
         let redis = match &config.redis_url {
@@ -222,6 +235,7 @@ impl AppParts {
                 outbound_for_metadata,
                 config.auth.issuer.clone(),
             )),
+            metrics,
         })
     }
 }
@@ -270,12 +284,10 @@ impl App {
             settings.metadata_url("/mcp"),
         );
         let runner = ToolRunner::new(credentials, parts.api, policies, config.page_size);
-        let service = Arc::new(McpService::new(
-            catalogue,
-            runner,
-            &config.auth.required_scopes,
-            100,
-        ));
+        let service = Arc::new(
+            McpService::new(catalogue, runner, &config.auth.required_scopes, 100)
+                .with_telemetry(Arc::new(parts.metrics.clone())),
+        );
         let state = Arc::new(HttpState {
             service,
             authenticator: parts.authenticator,
@@ -284,7 +296,18 @@ impl App {
             issuer_metadata: parts.issuer_metadata,
             settings,
             draining: AtomicBool::new(false),
+            metrics: parts.metrics.clone(),
         });
+        let metrics =
+            match config.metrics_addr {
+                Some(addr) => Some(MetricsServer::bind(addr, &parts.metrics).await.map_err(
+                    |e| StartupError::Bind {
+                        addr,
+                        reason: e.to_string(),
+                    },
+                )?),
+                None => None,
+            };
         let acceptor = TcpListener::new(config.listen)
             .try_bind()
             .await
@@ -308,6 +331,7 @@ impl App {
             service: http::service(&state),
             local_addr,
             shutdown,
+            metrics,
         })
     }
 
@@ -319,6 +343,12 @@ impl App {
     #[must_use]
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` is served, when `METRICS_ADDR` is set.
+    #[must_use]
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(MetricsServer::local_addr)
     }
 
     /// A handle that stops this app gracefully.
@@ -334,7 +364,12 @@ impl App {
             wait_for_signal().await;
             shutdown.trigger().await;
         });
+        // Metrics stay up while the app drains, so the drain itself can be watched.
+        let metrics = self.metrics.map(MetricsServer::spawn);
         self.server.serve(self.service).await;
+        if let Some(metrics) = metrics {
+            metrics.stop().await;
+        }
     }
 }
 

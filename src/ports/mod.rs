@@ -7,11 +7,13 @@ mod auth;
 mod health;
 mod neonpanel;
 mod sessions;
+mod telemetry;
 
 pub use auth::{Authenticator, Clock, ServiceTokens, UserCredential, UserCredentials};
 pub use health::{Check, HealthProbe, IssuerMetadata};
 pub use neonpanel::NeonPanelApi;
 pub use sessions::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
+pub use telemetry::{NoTelemetry, Telemetry, ToolOutcome};
 
 #[cfg(test)]
 pub use auth::{MockAuthenticator, MockServiceTokens, MockUserCredentials};

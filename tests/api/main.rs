@@ -13,6 +13,7 @@ mod edge_guards;
 mod helpers;
 mod limits;
 mod mcp_client;
+mod metrics;
 mod neonpanel_e2e;
 mod oauth_discovery;
 mod oauth_flow;

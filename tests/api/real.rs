@@ -65,6 +65,8 @@ pub struct World {
     pub issuer: MockServer,
     /// Serves the NeonPanel API, the user-JWT endpoint and the token endpoint.
     pub neonpanel: MockServer,
+    /// The `/metrics` listener, when the settings turned it on.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 fn jwks() -> Value {
@@ -117,6 +119,7 @@ pub async fn world(tweak: impl FnOnce(&mut Settings, &str)) -> World {
     let config = s.validate().expect("valid settings");
     let app = App::build(&config).await.expect("app builds");
     let addr = app.local_addr();
+    let metrics = app.metrics_addr();
     let shutdown = app.shutdown_handle();
     let server = tokio::spawn(app.run_until_stopped());
     World {
@@ -130,6 +133,7 @@ pub async fn world(tweak: impl FnOnce(&mut Settings, &str)) -> World {
         },
         issuer,
         neonpanel,
+        metrics,
     }
 }
 

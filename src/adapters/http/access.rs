@@ -9,6 +9,7 @@ use salvo::prelude::*;
 use salvo::request_id::{IdGenerator, RequestId, RequestIdDepotExt, UlidGenerator};
 
 use super::auth::caller;
+use crate::adapters::metrics::{Metrics, Route};
 use crate::adapters::outbound::measure_upstream;
 
 /// What the MCP handlers learned about the request, for the access log.
@@ -67,7 +68,11 @@ pub fn request_id() -> RequestId {
     RequestId::new().generator(SaneOrNew(UlidGenerator::new()))
 }
 
-pub struct AccessLog;
+/// The access-log hoop; it also records each request's route, status and latency in
+/// `metrics`.
+pub struct AccessLog {
+    pub metrics: Metrics,
+}
 
 #[async_trait]
 impl Handler for AccessLog {
@@ -79,8 +84,16 @@ impl Handler for AccessLog {
         ctrl: &mut FlowCtrl,
     ) {
         let started = Instant::now();
+        let route = Route::of(req.uri().path());
+        let in_flight = self.metrics.in_flight(route);
         let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res)).await;
+        drop(in_flight);
         let status = res.status_code.unwrap_or(StatusCode::OK).as_u16();
+        self.metrics.request(route, status, started.elapsed());
+        // Only the rate limit answers 429 here (NeonPanel's 429s become tool results).
+        if status == 429 {
+            self.metrics.rate_limited(route);
+        }
         let facts = depot
             .get_typed::<McpFacts>()
             .ok()

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use salvo::prelude::*;
 
+use crate::adapters::metrics::Metrics;
 use crate::app::config::HostCheck;
 use crate::app::service::McpService;
 use crate::domain::principal::ScopeSet;
@@ -84,6 +85,8 @@ pub struct HttpState {
     pub settings: HttpSettings,
     /// Set on shutdown: health turns 503 and new SSE streams are refused.
     pub draining: AtomicBool,
+    /// This instance's metrics (recorded here, served on their own listener).
+    pub metrics: Metrics,
 }
 
 /// Builds the router for `state`: request id and access log outermost, then the Host and Origin
@@ -98,7 +101,9 @@ pub fn router(state: &Arc<HttpState>) -> Router {
     origins.extend(settings.cors_allowed_origins.iter().cloned());
     let mut router = Router::new()
         .hoop(access::request_id())
-        .hoop(access::AccessLog)
+        .hoop(access::AccessLog {
+            metrics: state.metrics.clone(),
+        })
         .hoop(rebinding::HostGuard::new(settings.allowed_hosts.clone()))
         .hoop(limits::OriginGuard::new(
             origins,

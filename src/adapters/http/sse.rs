@@ -84,8 +84,9 @@ impl Handler for SseOpen {
             bus: Arc::clone(&self.state.bus),
             id,
         };
+        let open = self.state.metrics.sse_session();
         let messages = inbox.map(move |message| {
-            let _alive = &guard;
+            let _alive = (&guard, &open);
             SseEvent::default().name("message").text(message)
         });
         let events = stream::once(async { endpoint })

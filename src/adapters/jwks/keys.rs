@@ -151,7 +151,9 @@ impl KeyStore {
     /// Fetches the JWKS and replaces the cached set; returns whether it succeeded.
     #[tracing::instrument(name = "jwks.fetch", skip_all)]
     async fn refetch(&self, now: u64) -> bool {
-        let request = OutboundRequest::get(self.uri.as_str()).header("accept", "application/json");
+        let request = OutboundRequest::get(self.uri.as_str())
+            .header("accept", "application/json")
+            .endpoint(crate::adapters::metrics::Endpoint::Jwks);
         let published = match self.outbound.send(request).await {
             Ok(response) if (200..300).contains(&response.status) => parse_set(&response.body),
             Ok(response) => {

@@ -24,6 +24,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use mini_moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
+use crate::adapters::metrics::{CacheName, Metrics};
 use crate::adapters::outbound::Outbound;
 use crate::domain::error::AuthError;
 use crate::domain::principal::Principal;
@@ -181,6 +182,7 @@ pub struct JwksAuthenticator {
     /// pointer, not the principal's strings, out of the cache.
     verified: Cache<[u8; 32], Arc<Principal>>,
     clock: Arc<dyn Clock>,
+    metrics: Metrics,
 }
 
 impl JwksAuthenticator {
@@ -219,7 +221,15 @@ impl JwksAuthenticator {
             verifier,
             verified,
             clock,
+            metrics: Metrics::off(),
         })
+    }
+
+    /// Counts verified-token cache hits and misses in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 }
 
@@ -240,10 +250,12 @@ impl Authenticator for JwksAuthenticator {
             // RFC 7519 §4.1.4: reject on or after exp. Expired entries fall through to full
             // verification, which decides with leeway and reports the precise reason.
             if now < principal.expires_at {
+                self.metrics.cache(CacheName::VerifiedToken, true);
                 return Ok(principal);
             }
             self.verified.invalidate(&digest);
         }
+        self.metrics.cache(CacheName::VerifiedToken, false);
 
         let header = self.verifier.header(raw)?;
         let key = self.keys.key(&header.kid).await?;

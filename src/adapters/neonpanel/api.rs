@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use self::retry::retry_delay;
 use super::truncate_chars;
+use crate::adapters::metrics::Endpoint;
 use crate::adapters::outbound::{Outbound, OutboundError, OutboundRequest, OutboundResponse};
 use crate::domain::error::{UpstreamError, UpstreamErrorKind};
 use crate::domain::secret::BearerToken;
@@ -77,7 +78,8 @@ impl HttpNeonPanelApi {
         loop {
             let mut request = OutboundRequest::get(url.as_str())
                 .header("accept", "application/json")
-                .header("authorization", format!("Bearer {}", token.expose()));
+                .header("authorization", format!("Bearer {}", token.expose()))
+                .endpoint(Endpoint::of_operation(operation));
             request.query.clone_from(&query);
             let result = self.outbound.send(request).await;
             match retry_delay(&result, retries, &self.config) {

@@ -191,7 +191,10 @@ impl Inner {
         if let Some(scope) = &self.scope {
             form.push(("scope".into(), scope.clone()));
         }
-        let request = self.client.form_post(&self.token_url, form);
+        let request = self
+            .client
+            .form_post(&self.token_url, form)
+            .endpoint(crate::adapters::metrics::Endpoint::Token);
         let answer = json_answer(self.outbound.send(request).await, "the token endpoint")?;
         let token = string_field(&answer, &["access_token"]).ok_or_else(|| {
             CredentialError::Unavailable(

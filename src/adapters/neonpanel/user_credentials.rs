@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use self::sources::{Fetched, Source};
 use super::oauth::{ClientAuth, ClientAuthMethod};
+use crate::adapters::metrics::{CacheName, Metrics};
 use crate::adapters::outbound::Outbound;
 use crate::domain::error::CredentialError;
 use crate::domain::principal::Caller;
@@ -101,6 +102,7 @@ pub struct ExchangedUserCredentials {
     cache: Cache<CacheKey, Cached>,
     /// Single flight per key. Never held across an `.await` (STYLE R9).
     in_flight: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
+    metrics: Metrics,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -172,7 +174,15 @@ impl ExchangedUserCredentials {
                 .time_to_live(MAX_ENTRY_LIFETIME)
                 .build(),
             in_flight: Mutex::new(HashMap::new()),
+            metrics: Metrics::off(),
         }
+    }
+
+    /// Counts cache hits and misses in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     fn cached(&self, key: &CacheKey) -> Option<UserCredential> {
@@ -249,13 +259,16 @@ impl UserCredentials for ExchangedUserCredentials {
         }
         let key = CacheKey::of(caller);
         if let Some(hit) = self.cached(&key) {
+            self.metrics.cache(CacheName::UserCredential, true);
             return Ok(hit);
         }
         let flight = self.flight(&key);
         let _turn = flight.lock.lock().await;
         if let Some(hit) = self.cached(&key) {
+            self.metrics.cache(CacheName::UserCredential, true);
             return Ok(hit);
         }
+        self.metrics.cache(CacheName::UserCredential, false);
         let now = self.clock.now_unix();
         let fetched = sources::fetch(&self.source, &self.outbound, caller, now).await?;
         Ok(self.remember(key, fetched, caller))

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::RequestedTokenType;
+use crate::adapters::metrics::Endpoint;
 use crate::adapters::neonpanel::oauth::{ClientAuth, json_answer, seconds, string_field};
 use crate::adapters::outbound::{Outbound, OutboundRequest, RequestBody};
 use crate::domain::error::CredentialError;
@@ -56,7 +57,8 @@ pub(super) async fn fetch(
                 RequestBody::Json(json!({ "access_token": access_token })),
             )
             .header("accept", "application/json")
-            .header("authorization", format!("Bearer {access_token}"));
+            .header("authorization", format!("Bearer {access_token}"))
+            .endpoint(Endpoint::UserJwt);
             let answer = json_answer(outbound.send(request).await, "the user-JWT endpoint")?;
             let jwt = string_field(&answer, &["user_jwt", "jwt", "token"])
                 .ok_or_else(|| unavailable("the user-JWT endpoint answered without a user_jwt"))?;
@@ -67,7 +69,9 @@ pub(super) async fn fetch(
                 ("token".to_owned(), access_token.to_owned()),
                 ("token_type_hint".to_owned(), "access_token".to_owned()),
             ];
-            let request = client.form_post(url, form);
+            let request = client
+                .form_post(url, form)
+                .endpoint(Endpoint::Introspection);
             let answer = json_answer(outbound.send(request).await, "the introspection endpoint")?;
             introspected(&answer, caller, now)
         }
@@ -104,7 +108,7 @@ pub(super) async fn fetch(
             if let Some(scope) = scope {
                 form.push(("scope".into(), scope.clone()));
             }
-            let request = client.form_post(url, form);
+            let request = client.form_post(url, form).endpoint(Endpoint::Token);
             let answer = json_answer(outbound.send(request).await, "the token-exchange endpoint")?;
             let token = string_field(&answer, &["access_token"]).ok_or_else(|| {
                 unavailable("the token-exchange endpoint answered without an access_token")

@@ -1,0 +1,343 @@
+//! Label values. Each label is a small closed set known at compile time, so every series has a
+//! fixed slot in an array of atomics (no map, lock or allocation when recording) and no value a
+//! caller controls (a path, a token, a subject, an account id) can ever become a label.
+
+use crate::domain::tools::ToolId;
+
+/// The route template a request matched; never the raw path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Mcp,
+    Sse,
+    Messages,
+    Healthz,
+    WellKnown,
+    Other,
+}
+
+impl Route {
+    pub(super) const ALL: [Self; 6] = [
+        Self::Mcp,
+        Self::Sse,
+        Self::Messages,
+        Self::Healthz,
+        Self::WellKnown,
+        Self::Other,
+    ];
+
+    /// The template of `path`: `/mcp`, `/sse`, `/messages`, `/healthz`, `/.well-known/*`, or
+    /// `other` for everything else (scanners' paths must not create series).
+    #[must_use]
+    pub fn of(path: &str) -> Self {
+        if path.starts_with("/.well-known/") {
+            return Self::WellKnown;
+        }
+        match path.strip_suffix('/').unwrap_or(path) {
+            "/mcp" => Self::Mcp,
+            "/sse" => Self::Sse,
+            "/messages" => Self::Messages,
+            "/healthz" => Self::Healthz,
+            _ => Self::Other,
+        }
+    }
+
+    pub(super) const fn slot(self) -> usize {
+        self as usize
+    }
+
+    pub(super) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Mcp => "/mcp",
+            Self::Sse => "/sse",
+            Self::Messages => "/messages",
+            Self::Healthz => "/healthz",
+            Self::WellKnown => "/.well-known/*",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Status label values: the codes this server and NeonPanel commonly answer, one per class for
+/// any other code, and the outbound failures that have no HTTP status.
+pub(super) const STATUS_NAMES: [&str; 30] = [
+    "200",
+    "201",
+    "202",
+    "204",
+    "304",
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "406",
+    "408",
+    "409",
+    "413",
+    "415",
+    "422",
+    "429",
+    "500",
+    "502",
+    "503",
+    "504",
+    "1xx",
+    "2xx",
+    "3xx",
+    "4xx",
+    "5xx",
+    "other",
+    "timeout",
+    "connect_error",
+    "transport_error",
+];
+
+/// The codes with a label of their own: the first slots of [`STATUS_NAMES`], in order.
+const OWN_LABEL: [u16; 21] = [
+    200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 406, 408, 409, 413, 415, 422, 429, 500, 502,
+    503, 504,
+];
+
+/// A status label, as its slot in [`STATUS_NAMES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Status(usize);
+
+impl Status {
+    /// No answer in time (an outbound call).
+    pub const TIMEOUT: Self = Self(27);
+    /// No connection could be made (an outbound call).
+    pub const CONNECT_ERROR: Self = Self(28);
+    /// Any other failure before an answer was read, such as an oversized body.
+    pub const TRANSPORT_ERROR: Self = Self(29);
+
+    /// The label of an HTTP status code.
+    #[must_use]
+    pub fn http(code: u16) -> Self {
+        if let Some(slot) = OWN_LABEL.iter().position(|own| *own == code) {
+            return Self(slot);
+        }
+        Self(match code {
+            100..=199 => 21,
+            200..=299 => 22,
+            300..=399 => 23,
+            400..=499 => 24,
+            500..=599 => 25,
+            _ => 26,
+        })
+    }
+
+    pub(super) const fn slot(self) -> usize {
+        self.0
+    }
+}
+
+/// Which upstream endpoint an outbound call went to: a fixed name per call site, never its URL
+/// (which holds company ids and, for some endpoints, query values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The issuer's signing keys.
+    Jwks,
+    /// The issuer's RFC 8414 metadata.
+    IssuerMetadata,
+    /// The token endpoint (client credentials, token exchange).
+    Token,
+    /// NeonPanel's user-JWT endpoint.
+    UserJwt,
+    /// RFC 7662 introspection.
+    Introspection,
+    Companies,
+    Permissions,
+    Invoices,
+    Inventory,
+    InventoryDetails,
+    LandedCost,
+    /// A call site that did not name its endpoint.
+    #[default]
+    Other,
+}
+
+impl Endpoint {
+    pub(super) const ALL: [Self; 12] = [
+        Self::Jwks,
+        Self::IssuerMetadata,
+        Self::Token,
+        Self::UserJwt,
+        Self::Introspection,
+        Self::Companies,
+        Self::Permissions,
+        Self::Invoices,
+        Self::Inventory,
+        Self::InventoryDetails,
+        Self::LandedCost,
+        Self::Other,
+    ];
+
+    /// The endpoint of a NeonPanel API operation, by the operation's name.
+    #[must_use]
+    pub fn of_operation(operation: &str) -> Self {
+        match operation {
+            "list_companies" => Self::Companies,
+            "company_permissions" => Self::Permissions,
+            "list_invoices" => Self::Invoices,
+            "list_inventory" => Self::Inventory,
+            "inventory_details" => Self::InventoryDetails,
+            "landed_cost" => Self::LandedCost,
+            _ => Self::Other,
+        }
+    }
+
+    pub(super) const fn slot(self) -> usize {
+        self as usize
+    }
+
+    pub(super) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Jwks => "jwks",
+            Self::IssuerMetadata => "issuer_metadata",
+            Self::Token => "token",
+            Self::UserJwt => "user_jwt",
+            Self::Introspection => "introspection",
+            Self::Companies => "companies",
+            Self::Permissions => "permissions",
+            Self::Invoices => "invoices",
+            Self::Inventory => "inventory",
+            Self::InventoryDetails => "inventory_details",
+            Self::LandedCost => "landed_cost",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// The caches whose hit rate is worth watching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheName {
+    /// Inbound tokens already verified (signature check skipped).
+    VerifiedToken,
+    /// Per-user NeonPanel credentials (user JWT or permissions).
+    UserCredential,
+}
+
+impl CacheName {
+    pub(super) const ALL: [Self; 2] = [Self::VerifiedToken, Self::UserCredential];
+
+    pub(super) const fn slot(self) -> usize {
+        self as usize
+    }
+
+    pub(super) const fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifiedToken => "verified_token",
+            Self::UserCredential => "user_credential",
+        }
+    }
+}
+
+/// Tool label slots: one per catalogued tool, then `unknown`.
+pub(super) const TOOL_SLOTS: usize = 7;
+
+pub(super) const fn tool_slot(tool: Option<ToolId>) -> usize {
+    match tool {
+        Some(ToolId::ListAccounts) => 0,
+        Some(ToolId::GetAccount) => 1,
+        Some(ToolId::SearchOrders) => 2,
+        Some(ToolId::SearchInventory) => 3,
+        Some(ToolId::GetLandedCost) => 4,
+        Some(ToolId::PlanPurchase) => 5,
+        None => 6,
+    }
+}
+
+/// The label of each tool slot: the tool's public name (the catalogue's; a test keeps them
+/// equal).
+pub(super) const TOOL_NAMES: [&str; TOOL_SLOTS] = [
+    "neonpanel_list_accounts",
+    "neonpanel_get_account",
+    "neonpanel_search_orders",
+    "neonpanel_search_inventory",
+    "neonpanel_get_landed_cost",
+    "neonpanel_plan_purchase",
+    "unknown",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tools::Catalogue;
+
+    #[test]
+    fn routes_are_templates_and_unknown_paths_fold_into_other() {
+        let cases = [
+            ("/mcp", "/mcp"),
+            ("/mcp/", "/mcp"),
+            ("/sse", "/sse"),
+            ("/messages", "/messages"),
+            ("/healthz", "/healthz"),
+            (
+                "/.well-known/oauth-protected-resource/mcp",
+                "/.well-known/*",
+            ),
+            ("/.well-known/oauth-authorization-server", "/.well-known/*"),
+            ("/mcp/acct-42", "other"),
+            ("/wp-admin/eyJhbGciOi.token", "other"),
+            ("/", "other"),
+        ];
+        for (path, label) in cases {
+            assert_eq!(Route::of(path).as_str(), label, "{path}");
+        }
+    }
+
+    #[test]
+    fn status_codes_get_their_own_label_or_their_class() {
+        let cases = [
+            (200, "200"),
+            (429, "429"),
+            (503, "503"),
+            (418, "4xx"),
+            (299, "2xx"),
+            (599, "5xx"),
+            (0, "other"),
+            (1000, "other"),
+        ];
+        for (code, label) in cases {
+            assert_eq!(STATUS_NAMES.get(Status::http(code).slot()), Some(&label));
+        }
+        for code in OWN_LABEL {
+            assert_eq!(
+                STATUS_NAMES.get(Status::http(code).slot()),
+                Some(&code.to_string().as_str())
+            );
+        }
+        assert_eq!(STATUS_NAMES.get(Status::TIMEOUT.slot()), Some(&"timeout"));
+        assert_eq!(
+            STATUS_NAMES.get(Status::CONNECT_ERROR.slot()),
+            Some(&"connect_error")
+        );
+        assert_eq!(
+            STATUS_NAMES.get(Status::TRANSPORT_ERROR.slot()),
+            Some(&"transport_error")
+        );
+    }
+
+    #[test]
+    fn tool_labels_are_the_catalogue_names() {
+        for spec in Catalogue::standard().iter() {
+            assert_eq!(TOOL_NAMES.get(tool_slot(Some(spec.id))), Some(&spec.name));
+        }
+        assert_eq!(TOOL_NAMES.get(tool_slot(None)), Some(&"unknown"));
+    }
+
+    #[test]
+    fn every_label_slot_is_in_range() {
+        for (i, route) in Route::ALL.iter().enumerate() {
+            assert_eq!(route.slot(), i);
+        }
+        for (i, endpoint) in Endpoint::ALL.iter().enumerate() {
+            assert_eq!(endpoint.slot(), i);
+        }
+        for (i, cache) in CacheName::ALL.iter().enumerate() {
+            assert_eq!(cache.slot(), i);
+        }
+        assert_eq!(Endpoint::of_operation("list_invoices").as_str(), "invoices");
+        assert_eq!(Endpoint::of_operation("something_else"), Endpoint::Other);
+    }
+}
