@@ -208,12 +208,23 @@ impl McpService {
         Ok(match self.runner.run(caller, call).await {
             Ok(structured) => success_result(structured),
             Err(failure) => {
-                tracing::info!(
-                    tool = spec.name,
-                    code = failure.code,
-                    status = failure.status,
-                    "tool failed"
-                );
+                // The model reads the fixed message; what NeonPanel said (redacted) is logged
+                // here, inside the request's span, so it carries the request id.
+                match &failure.detail {
+                    Some(detail) => tracing::warn!(
+                        tool = spec.name,
+                        code = failure.code,
+                        status = failure.status,
+                        detail = %detail,
+                        "tool failed upstream"
+                    ),
+                    None => tracing::info!(
+                        tool = spec.name,
+                        code = failure.code,
+                        status = failure.status,
+                        "tool failed"
+                    ),
+                }
                 failure_result(&failure)
             }
         })

@@ -9,6 +9,7 @@
 )]
 
 mod doubles;
+mod error_voice;
 mod helpers;
 mod limits;
 mod mcp_client;
@@ -20,6 +21,7 @@ mod real;
 mod sandbox_e2e;
 mod schema;
 mod shutdown;
+mod slow_clients;
 mod sse_client;
 mod startup;
 mod streamable_client;

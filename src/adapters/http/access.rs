@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use salvo::prelude::*;
 use salvo::request_id::{IdGenerator, RequestId, RequestIdDepotExt, UlidGenerator};
+use tracing::Instrument;
 
 use super::auth::caller;
 use crate::adapters::outbound::measure_upstream;
@@ -79,7 +80,12 @@ impl Handler for AccessLog {
         ctrl: &mut FlowCtrl,
     ) {
         let started = Instant::now();
-        let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res)).await;
+        let request_id = depot.request_id().unwrap_or_default().to_owned();
+        // Every event logged while the request is handled carries its id.
+        let span = tracing::info_span!("request", request_id = %request_id);
+        let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res))
+            .instrument(span)
+            .await;
         let status = res.status_code.unwrap_or(StatusCode::OK).as_u16();
         let facts = depot
             .get_typed::<McpFacts>()
@@ -87,7 +93,6 @@ impl Handler for AccessLog {
             .cloned()
             .unwrap_or_default();
         let subject = caller(depot).map(|c| c.principal.subject.to_string());
-        let request_id = depot.request_id().unwrap_or_default().to_owned();
         tracing::info!(
             target: "access",
             request_id = %request_id,
