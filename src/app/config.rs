@@ -556,6 +556,27 @@ mod tests {
     }
 
     #[test]
+    fn the_drain_window_defaults_to_10_s_within_the_grace_and_may_not_exceed_it() {
+        let default = minimal().validate().unwrap();
+        assert_eq!(default.shutdown_drain, Duration::from_secs(10));
+        let short = Settings {
+            shutdown_grace_ms: Some(3000),
+            ..minimal()
+        };
+        assert_eq!(
+            short.validate().unwrap().shutdown_drain,
+            Duration::from_secs(3)
+        );
+        let too_long = Settings {
+            shutdown_grace_ms: Some(3000),
+            shutdown_drain_ms: Some(5000),
+            ..minimal()
+        };
+        let errors = too_long.validate().unwrap_err().to_string();
+        assert!(errors.contains("SHUTDOWN_DRAIN_MS"), "{errors}");
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once() {
         let settings = Settings {
             oauth_algorithms: Some("HS256,none".into()),
