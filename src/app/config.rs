@@ -19,6 +19,10 @@ mod hosts;
 
 pub use hosts::{HostCheck, origin_of, sse_resource_of};
 
+/// Drain window when `SHUTDOWN_DRAIN_MS` is unset (capped at the grace): long enough for a
+/// load balancer's health check to see the 503 once or for it to finish deregistering.
+const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
+
 /// Raw settings as given; every field is optional here and checked in [`Settings::validate`].
 #[derive(Args, Clone, Debug, Default)]
 pub struct Settings {
@@ -116,8 +120,19 @@ pub struct Settings {
     /// JSON-RPC requests in progress at once before new ones get 503 (default 1024).
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
+    /// On SIGTERM, the whole time allowed before exit (drain window + in-flight calls).
     #[arg(long, env = "SHUTDOWN_GRACE_MS")]
     pub shutdown_grace_ms: Option<u64>,
+    /// The first part of the grace: new requests are still served while `/healthz` answers
+    /// 503, so a load balancer deregisters the instance before it stops accepting.
+    #[arg(long, env = "SHUTDOWN_DRAIN_MS")]
+    pub shutdown_drain_ms: Option<u64>,
+    /// How long a JSON-RPC POST may take to deliver its body before 408 (default 10 000).
+    #[arg(long, env = "BODY_READ_TIMEOUT_MS")]
+    pub body_read_timeout_ms: Option<u64>,
+    /// Open connections allowed per client IP address; 0 = no cap (default 256).
+    #[arg(long, env = "MAX_CONNECTIONS_PER_IP")]
+    pub max_connections_per_ip: Option<usize>,
     #[arg(long, env = "ENABLE_SSE", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub enable_sse: Option<bool>,
     #[arg(long, env = "ENABLE_STREAMABLE_HTTP", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
@@ -204,6 +219,10 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     pub max_concurrent_requests: usize,
     pub shutdown_grace: Duration,
+    /// Part of `shutdown_grace` spent draining (never longer than it).
+    pub shutdown_drain: Duration,
+    pub body_read_timeout: Duration,
+    pub max_connections_per_ip: usize,
     pub enable_sse: bool,
     pub enable_streamable_http: bool,
     /// Redis URL for the session bus; it may hold a password, so it is a secret.
@@ -402,6 +421,18 @@ impl Settings {
         if let Some(0) = self.max_body_bytes {
             errors.push("MAX_BODY_BYTES: must be greater than 0".into());
         }
+        if let Some(0) = self.body_read_timeout_ms {
+            errors.push("BODY_READ_TIMEOUT_MS: must be greater than 0".into());
+        }
+        let shutdown_grace = Duration::from_millis(self.shutdown_grace_ms.unwrap_or(25_000));
+        let shutdown_drain = match self.shutdown_drain_ms.map(Duration::from_millis) {
+            Some(drain) if drain > shutdown_grace => {
+                errors.push("SHUTDOWN_DRAIN_MS: must not exceed SHUTDOWN_GRACE_MS".into());
+                drain
+            }
+            Some(drain) => drain,
+            None => DEFAULT_DRAIN.min(shutdown_grace),
+        };
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -427,7 +458,10 @@ impl Settings {
             rate_limit_per_minute: self.rate_limit_per_minute.unwrap_or(600),
             max_concurrent_requests: self.max_concurrent_requests.unwrap_or(1024).max(1),
             trust_forwarded_for: self.trust_forwarded_for.unwrap_or(false),
-            shutdown_grace: Duration::from_millis(self.shutdown_grace_ms.unwrap_or(25_000)),
+            shutdown_grace,
+            shutdown_drain,
+            body_read_timeout: Duration::from_millis(self.body_read_timeout_ms.unwrap_or(10_000)),
+            max_connections_per_ip: self.max_connections_per_ip.unwrap_or(256),
             enable_sse,
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
             redis_url: self.redis_url.clone(),
@@ -581,6 +615,27 @@ mod tests {
         );
         assert_eq!(config.user_source, UserSourceSettings::None);
         assert_eq!(config.page_size.get(), 25);
+    }
+
+    #[test]
+    fn the_drain_window_defaults_to_10_s_within_the_grace_and_may_not_exceed_it() {
+        let default = minimal().validate().unwrap();
+        assert_eq!(default.shutdown_drain, Duration::from_secs(10));
+        let short = Settings {
+            shutdown_grace_ms: Some(3000),
+            ..minimal()
+        };
+        assert_eq!(
+            short.validate().unwrap().shutdown_drain,
+            Duration::from_secs(3)
+        );
+        let too_long = Settings {
+            shutdown_grace_ms: Some(3000),
+            shutdown_drain_ms: Some(5000),
+            ..minimal()
+        };
+        let errors = too_long.validate().unwrap_err().to_string();
+        assert!(errors.contains("SHUTDOWN_DRAIN_MS"), "{errors}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod config;
 pub mod credentials;
 pub mod failure;
 pub mod protocol;
+pub mod redact;
 pub mod service;
 pub mod tools;
 pub mod wiring;

@@ -229,12 +229,23 @@ impl McpService {
             }
             Err(failure) => {
                 record(Some(spec.id), ToolOutcome::of_failure(failure.code));
-                tracing::info!(
-                    tool = spec.name,
-                    code = failure.code,
-                    status = failure.status,
-                    "tool failed"
-                );
+                // The model reads the fixed message; what NeonPanel said (redacted) is logged
+                // here, inside the request's span, so it carries the request id.
+                match &failure.detail {
+                    Some(detail) => tracing::warn!(
+                        tool = spec.name,
+                        code = failure.code,
+                        status = failure.status,
+                        detail = %detail,
+                        "tool failed upstream"
+                    ),
+                    None => tracing::info!(
+                        tool = spec.name,
+                        code = failure.code,
+                        status = failure.status,
+                        "tool failed"
+                    ),
+                }
                 failure_result(&failure)
             }
         })

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::credentials::{Credentials, Grant};
-use super::failure::ToolFailure;
+use super::failure::{Target, ToolFailure};
 use crate::domain::arguments::parse;
 use crate::domain::error::FieldErrors;
 use crate::domain::pagination::{Cursor, PageSize};
@@ -101,7 +101,7 @@ impl ToolRunner {
             );
             return Err(self.credentials.step_up(failure, &missing.to_string()));
         }
-        match &call {
+        let result = match &call {
             ParsedCall::ListAccounts(input) => {
                 self.with_grant(caller, policy, |g| self.list_accounts(g, input))
                     .await
@@ -126,7 +126,8 @@ impl ToolRunner {
                 self.with_grant(caller, policy, |g| self.plan_purchase(g, input))
                     .await
             }
-        }
+        };
+        result.map_err(|failure| failure.about(target_of(&call)))
     }
 
     /// Runs `body` with a credential; on an upstream 401 the credential is evicted and the
@@ -189,11 +190,7 @@ impl ToolRunner {
                 break found;
             }
             if page >= last || page >= MAX_PAGES {
-                return Err(ToolFailure::new(
-                    404,
-                    "not_found",
-                    format!("account {account} was not found among your NeonPanel accounts"),
-                ));
+                return Err(ToolFailure::no_access(account));
             }
             page += 1;
         };
@@ -339,7 +336,7 @@ impl ToolRunner {
                 ToolFailure::new(
                     404,
                     "not_found",
-                    format!("SKU {} was not found in account {account}", input.sku),
+                    format!("SKU {} was not found in account {account}.", input.sku),
                 )
             })?;
         let details = self
@@ -358,6 +355,21 @@ fn call_id(call: &ParsedCall) -> ToolId {
         ParsedCall::SearchInventory(_) => ToolId::SearchInventory,
         ParsedCall::GetLandedCost(_) => ToolId::GetLandedCost,
         ParsedCall::PlanPurchase(_) => ToolId::PlanPurchase,
+    }
+}
+
+/// What a call is about, for naming it in a refusal or a miss.
+fn target_of(call: &ParsedCall) -> Target<'_> {
+    match call {
+        ParsedCall::ListAccounts(_) => Target::Accounts,
+        ParsedCall::GetAccount(i) => Target::Account(&i.account_id),
+        ParsedCall::SearchOrders(i) => Target::Account(&i.account_id),
+        ParsedCall::SearchInventory(i) => Target::Account(&i.account_id),
+        ParsedCall::GetLandedCost(i) => Target::InventoryItem {
+            account: &i.account_id,
+            id: i.inventory_id,
+        },
+        ParsedCall::PlanPurchase(i) => Target::Account(&i.account_id),
     }
 }
 

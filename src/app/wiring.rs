@@ -68,24 +68,39 @@ pub struct App {
     metrics: Option<MetricsServer>,
 }
 
-/// Stops the server gracefully: health turns 503, SSE streams end, in-flight calls finish.
+/// Stops the server gracefully, in two phases. Draining: `/healthz` answers 503 while new
+/// connections and requests are still served, so a load balancer takes the instance out of
+/// rotation without a client seeing a refused connection. Then stopping: SSE streams end, the
+/// listener closes, and in-flight calls get the rest of the grace.
 #[derive(Clone)]
 pub struct Shutdown {
     state: Arc<HttpState>,
     handle: ServerHandle,
+    /// The whole budget from the signal to exit.
     grace: Duration,
+    /// The draining part of `grace`.
+    drain: Duration,
 }
 
 impl Shutdown {
+    /// Runs both phases; returns once the graceful stop has been requested. A second call
+    /// while the first is running returns at once.
     pub async fn trigger(&self) {
         if self.state.draining.swap(true, Ordering::SeqCst) {
             return;
         }
-        tracing::info!(grace_ms = self.grace.as_millis(), "shutting down");
+        tracing::info!(
+            drain_ms = u64::try_from(self.drain.as_millis()).unwrap_or(u64::MAX),
+            grace_ms = u64::try_from(self.grace.as_millis()).unwrap_or(u64::MAX),
+            "draining: /healthz answers 503, requests are still served"
+        );
+        tokio::time::sleep(self.drain).await;
+        tracing::info!("shutting down: closing SSE streams and the listener");
         // salvo's graceful stop waits for every connection; SSE streams never end by
         // themselves, so end them first.
         self.state.bus.close_all().await;
-        self.handle.stop_graceful(self.grace);
+        self.handle
+            .stop_graceful(self.grace.saturating_sub(self.drain));
     }
 }
 
@@ -266,6 +281,7 @@ impl App {
             required_scopes: config.auth.required_scopes.clone(),
             scopes_supported,
             max_body_bytes: config.max_body_bytes,
+            body_read_timeout: config.body_read_timeout,
             heartbeat: config.heartbeat,
             enable_sse: config.enable_sse,
             enable_streamable_http: config.enable_streamable_http,
@@ -320,11 +336,13 @@ impl App {
             .first()
             .and_then(|h| h.local_addr.clone().into_std())
             .unwrap_or(config.listen);
-        let server = Server::new(acceptor);
+        let server = Server::new(acceptor)
+            .fuse_policy(http::PerIpConnections::new(config.max_connections_per_ip));
         let shutdown = Shutdown {
             state: Arc::clone(&state),
             handle: server.handle(),
             grace: config.shutdown_grace,
+            drain: config.shutdown_drain,
         };
         Ok(Self {
             server,

@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 
 use super::error::FieldErrors;
 
+mod words;
+use words::{in_words, out_of_bounds, plain};
+
 /// A tool's typed, validated input.
 pub trait ToolInput: DeserializeOwned + Validate<Context = ()> {
     /// Rules across fields (such as `from <= to`), after field validation passed.
@@ -45,26 +48,34 @@ pub fn parse<T: ToolInput>(raw: Option<&Value>, schema: &Value) -> Result<T, Fie
     }
     if let Some(properties) = properties {
         for (key, value) in &args {
-            if let Some(expected) = properties.get(key).map(expected_types)
-                && !expected.iter().any(|t| has_type(value, t))
-            {
-                {
-                    errors.push(
-                        key.as_str(),
-                        format!("must be of type {}", expected.join(" or ")),
-                    );
+            let Some(prop) = properties.get(key) else {
+                continue;
+            };
+            let expected = expected_types(prop);
+            if expected.iter().any(|t| has_type(value, t)) {
+                if let Some(problem) = out_of_bounds(value, prop) {
+                    errors.push(key.as_str(), problem);
                 }
+            } else {
+                let words: Vec<&str> = expected.iter().map(|t| in_words(t)).collect();
+                errors.push(key.as_str(), format!("must be {}", words.join(" or ")));
             }
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let input: T = serde_json::from_value(Value::Object(args))
-        .map_err(|e| FieldErrors::single("", format!("arguments do not match the schema: {e}")))?;
+    // The checks above mirror the schema, so this rarely fails; serde's own text names Rust
+    // types, which mean nothing to a model, so it is not passed on.
+    let input: T = serde_json::from_value(Value::Object(args)).map_err(|_| {
+        FieldErrors::single(
+            "arguments",
+            "do not fit this tool's input schema; check each value's type and range",
+        )
+    })?;
     if let Err(report) = input.validate() {
         for (path, error) in report.iter() {
-            errors.push(camel_case(&path.to_string()), error.message());
+            errors.push(camel_case(&path.to_string()), plain(error.message()));
         }
         return Err(errors);
     }
@@ -85,7 +96,7 @@ pub fn normalise(raw: Option<&Value>) -> Result<Map<String, Value>, FieldErrors>
         None | Some(Value::Null) => return Ok(Map::new()),
         Some(Value::String(text)) if text.trim().is_empty() => return Ok(Map::new()),
         Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|_| {
-            FieldErrors::single("", "arguments were a string that is not a JSON object")
+            FieldErrors::single("arguments", "were a string that is not a JSON object")
         })?,
         Some(other) => other.clone(),
     };
@@ -102,7 +113,7 @@ pub fn normalise(raw: Option<&Value>) -> Result<Map<String, Value>, FieldErrors>
             }
             Ok(map)
         }
-        _ => Err(FieldErrors::single("", "arguments must be a JSON object")),
+        _ => Err(FieldErrors::single("arguments", "must be a JSON object")),
     }
 }
 
@@ -269,6 +280,58 @@ mod tests {
     fn garde_rules_report_the_field_path() {
         let errors = probe(json!({"accountId": "a", "coverageDays": 0})).unwrap_err();
         assert_eq!(errors.0[0].path, "coverageDays");
+        assert_eq!(errors.0[0].message, "must be at least 1");
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_field_and_the_bound_in_plain_words() {
+        // Arrange: the schema a u32 field gets, with a garde range on top.
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "accountId": {"type": "string", "minLength": 1},
+                "coverageDays": {"type": "integer", "minimum": 1, "maximum": 365}
+            },
+            "required": ["accountId", "coverageDays"]
+        });
+        let table = [
+            (
+                json!({"accountId": "a", "coverageDays": -5}),
+                "coverageDays must be at least 1",
+            ),
+            (
+                json!({"accountId": "a", "coverageDays": 400}),
+                "coverageDays must be at most 365",
+            ),
+            (
+                json!({"accountId": "", "coverageDays": 5}),
+                "accountId must not be empty",
+            ),
+            (
+                json!({"accountId": "a", "coverageDays": "x"}),
+                "coverageDays must be a whole number",
+            ),
+        ];
+        for (raw, expected) in table {
+            // Act
+            let errors = parse::<Probe>(Some(&raw), &schema).unwrap_err();
+            // Assert
+            let text = errors.to_string();
+            assert!(text.contains(expected), "{raw}: {text}");
+            assert!(!text.contains("u32") && !text.contains(": :"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_value_serde_refuses_is_reported_without_rust_types() {
+        // A schema with no bounds: the negative number reaches serde, which wants a u32.
+        let errors = probe(json!({"accountId": "a", "coverageDays": -5})).unwrap_err();
+        let text = errors.to_string();
+        assert!(
+            !text.contains("u32") && !text.contains("invalid value"),
+            "{text}"
+        );
+        assert_eq!(errors.0[0].path, "arguments");
     }
 
     #[test]

@@ -149,16 +149,23 @@ impl FieldErrors {
     }
 }
 
+/// "Invalid arguments: coverageDays must be at least 1; sku is required." Each message reads
+/// after its field name; a problem with the arguments as a whole is filed under `arguments`.
 impl fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid arguments: ")?;
+        f.write_str("Invalid arguments: ")?;
         for (i, e) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            write!(f, "{}: {}", e.path, e.message)?;
+            let path = if e.path.is_empty() {
+                "arguments"
+            } else {
+                e.path.as_str()
+            };
+            write!(f, "{path} {}", e.message)?;
         }
-        Ok(())
+        f.write_str(".")
     }
 }
 

@@ -56,6 +56,8 @@ pub fn settings() -> Settings {
         oauth_required_scopes: Some("neonpanel:read".into()),
         resource_url: Some("http://127.0.0.1/mcp".into()),
         sse_heartbeat_ms: Some(200),
+        // Tests that stop the server do not wait for a load balancer; drain tests set their own.
+        shutdown_drain_ms: Some(0),
         ..Settings::default()
     }
 }

@@ -219,54 +219,60 @@ async fn the_authorization_server_metadata_mirror_is_public() {
 
 #[tokio::test]
 async fn requests_beyond_the_concurrency_cap_get_503_with_retry_after() {
-    use tokio::io::AsyncWriteExt;
-    let app = spawn_app_with(
-        super::helpers::Settings {
-            max_concurrent_requests: Some(1),
-            ..settings()
-        },
-        super::doubles::api(),
-    )
-    .await;
-    // Hold the only slot with a request whose body never finishes arriving.
-    let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    let head = format!(
-        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {ALICE}\r\n\
-         content-type: application/json\r\ncontent-length: 1000\r\n\r\n{{"
-    );
-    slow.write_all(head.as_bytes()).await.unwrap();
-    slow.flush().await.unwrap();
-    // Bounded wait until the held request has taken the slot.
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    // Arrange: one slot, held by a tools/call whose upstream answers slowly. (A request whose
+    // body is still arriving holds no slot: see slow_clients.rs.)
+    let world = super::real::world(|s, _| s.max_concurrent_requests = Some(1)).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/companies/a1b2c3d4e5f6g7h8i9j0/invoices"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(std::time::Duration::from_millis(1500))
+                .set_body_json(serde_json::json!({"current_page": 1, "per_page": 25,
+                    "last_page": 1, "data": []})),
+        )
+        .mount(&world.neonpanel)
+        .await;
+    let bearer = super::real::token("alice");
+    let post = |body: &'static str| {
+        world
+            .app
+            .http
+            .post(world.app.url("/mcp"))
+            .bearer_auth(&bearer)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let held = tokio::spawn(post(
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"neonpanel_search_orders","arguments":{"accountId":"a1b2c3d4e5f6g7h8i9j0"}}}"#,
+    ));
+
+    // Act: bounded wait until the held call has taken the slot.
     let mut refused = None;
     for _ in 0..100 {
-        let response = app
-            .post_mcp(r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#, &[])
-            .await;
+        let response = post(r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#)
+            .await
+            .unwrap();
         if response.status().as_u16() == 503 {
             refused = Some(response);
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+
+    // Assert
     let refused = refused.expect("a request beyond the cap is refused");
     assert_eq!(refused.headers()["retry-after"], "1");
     let value: Value = refused.json().await.unwrap();
     check_message(None, false, &value);
-    // The slot frees when the held request goes away.
-    drop(slow);
-    let mut status = 0;
-    for _ in 0..100 {
-        status = app
-            .post_mcp(r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#, &[])
-            .await
-            .status()
-            .as_u16();
-        if status == 200 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(status, 200);
+    // The slot frees when the held call is answered.
+    assert_eq!(held.await.unwrap().unwrap().status().as_u16(), 200);
+    let after = post(r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#)
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 200);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 
 mod doubles;
 mod edge_guards;
+mod error_voice;
 mod helpers;
 mod limits;
 mod mcp_client;
@@ -23,6 +24,7 @@ mod real;
 mod sandbox_e2e;
 mod schema;
 mod shutdown;
+mod slow_clients;
 mod sse_client;
 mod startup;
 mod streamable_client;

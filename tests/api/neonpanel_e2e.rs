@@ -293,7 +293,8 @@ async fn upstream_failures_become_normalised_is_error_results() {
     let world = world(|_, _| {}).await;
     let failures = [
         ("c403", ResponseTemplate::new(403).set_body_json(json!({"message": "This action is unauthorized."})), "forbidden", false, 1),
-        ("c404", ResponseTemplate::new(404).set_body_json(json!({"message": "Not found."})), "not_found", false, 1),
+        // A 404 for a whole account reads as "no access", like another tenant's account.
+        ("c404", ResponseTemplate::new(404).set_body_json(json!({"message": "Not found."})), "forbidden", false, 1),
         ("c422", ResponseTemplate::new(422).set_body_json(json!({"message": "The given data was invalid.", "errors": {"start_date": ["bad"]}})), "validation_failed", false, 1),
         ("c429", ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(json!({"message": "Too Many Attempts."})), "rate_limited", true, 3),
         ("c503", ResponseTemplate::new(503).set_body_json(json!({"message": "down"})), "upstream_unavailable", true, 3),

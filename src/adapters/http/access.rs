@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use salvo::prelude::*;
 use salvo::request_id::{IdGenerator, RequestId, RequestIdDepotExt, UlidGenerator};
+use tracing::Instrument;
 
 use super::auth::caller;
 use crate::adapters::metrics::{Metrics, Route};
@@ -86,7 +87,12 @@ impl Handler for AccessLog {
         let started = Instant::now();
         let route = Route::of(req.uri().path());
         let in_flight = self.metrics.in_flight(route);
-        let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res)).await;
+        let request_id = depot.request_id().unwrap_or_default().to_owned();
+        // Every event logged while the request is handled carries its id.
+        let span = tracing::info_span!("request", request_id = %request_id);
+        let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res))
+            .instrument(span)
+            .await;
         drop(in_flight);
         let status = res.status_code.unwrap_or(StatusCode::OK).as_u16();
         self.metrics.request(route, status, started.elapsed());
@@ -100,7 +106,6 @@ impl Handler for AccessLog {
             .cloned()
             .unwrap_or_default();
         let subject = caller(depot).map(|c| c.principal.subject.to_string());
-        let request_id = depot.request_id().unwrap_or_default().to_owned();
         tracing::info!(
             target: "access",
             request_id = %request_id,

@@ -3,6 +3,8 @@
 
 mod access;
 mod auth;
+mod body;
+mod connections;
 mod health;
 mod limits;
 mod rebinding;
@@ -25,6 +27,7 @@ use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus};
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;
+pub use connections::PerIpConnections;
 pub use limits::RateLimit;
 
 /// What the HTTP layer needs to know of the configuration.
@@ -39,6 +42,8 @@ pub struct HttpSettings {
     /// Every scope any tool may need (`scopes_supported`).
     pub scopes_supported: ScopeSet,
     pub max_body_bytes: usize,
+    /// Deadline for a JSON-RPC POST body to arrive in full (408 past it).
+    pub body_read_timeout: Duration,
     pub heartbeat: Duration,
     pub enable_sse: bool,
     pub enable_streamable_http: bool,
@@ -91,12 +96,14 @@ pub struct HttpState {
 
 /// Builds the router for `state`: request id and access log outermost, then the Host and Origin
 /// checks, then per route the auth hoop, the rate limit (keyed by the subject it proved) and,
-/// on the JSON-RPC POST routes, the concurrency cap.
+/// on the JSON-RPC POST routes, the body read (under its deadline) and only then the
+/// concurrency cap.
 #[must_use]
 pub fn router(state: &Arc<HttpState>) -> Router {
     let settings = &state.settings;
     let rate = limits::RateLimit::new(settings.rate_limit_per_minute, settings.trust_forwarded_for);
     let busy = limits::ConcurrencyLimit::new(settings.max_concurrent_requests);
+    let body = || body::ReadBody::new(settings.max_body_bytes, settings.body_read_timeout);
     let mut origins = settings.allowed_origins.clone();
     origins.extend(settings.cors_allowed_origins.iter().cloned());
     let mut router = Router::new()
@@ -124,6 +131,7 @@ pub fn router(state: &Arc<HttpState>) -> Router {
                 .hoop(rate.clone())
                 .push(
                     Router::new()
+                        .hoop(body())
                         .hoop(busy.clone())
                         .post(streamable::McpPost::new(state)),
                 )
@@ -143,6 +151,7 @@ pub fn router(state: &Arc<HttpState>) -> Router {
                 Router::with_path("messages")
                     .hoop(AuthHoop::new(state, "/sse", rate.clone()))
                     .hoop(rate)
+                    .hoop(body())
                     .hoop(busy)
                     .post(sse::SsePost::new(state)),
             );
@@ -198,6 +207,7 @@ mod tests {
             required_scopes: ScopeSet::default(),
             scopes_supported: ScopeSet::default(),
             max_body_bytes: 1,
+            body_read_timeout: Duration::from_secs(1),
             heartbeat: Duration::from_secs(1),
             enable_sse: true,
             enable_streamable_http: true,

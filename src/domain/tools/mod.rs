@@ -79,7 +79,8 @@ impl Catalogue {
 }
 
 /// An inline JSON Schema (2020-12, no `$ref`) for `T`, without the generator's `$schema` and
-/// type-name `title`, which some clients reject or show to users.
+/// type-name `title`, which some clients reject or show to users, and made portable (see
+/// [`make_portable`]).
 #[must_use]
 pub fn schema_for<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft2020_12()
@@ -93,32 +94,69 @@ pub fn schema_for<T: JsonSchema>() -> Value {
         object.remove("title");
         object.remove("$schema");
     }
+    make_portable(&mut schema);
     schema
 }
 
-/// Like [`schema_for`], for tool inputs: an optional parameter is simply not `required`, so
-/// `["string","null"]` becomes `"string"` (Bedrock and some ChatGPT paths reject type arrays).
+/// Like [`schema_for`], for tool inputs (the same rules apply to both).
 #[must_use]
 pub fn input_schema_for<T: JsonSchema>() -> Value {
-    let mut schema = schema_for::<T>();
-    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-        for prop in props.values_mut() {
-            let single = match prop.get("type") {
-                Some(Value::Array(types)) => {
-                    let mut rest = types.iter().filter(|t| t.as_str() != Some("null"));
-                    match (rest.next(), rest.next()) {
-                        (Some(only), None) => Some(only.clone()),
-                        _ => None,
+    schema_for::<T>()
+}
+
+/// `format` values every JSON Schema validator knows; schemars' `uint32`, `int64`, `double`
+/// and the like are not among them, and strict clients (the MCP Inspector, model-side
+/// validators) warn on or refuse them. The `minimum` schemars writes next to them stays.
+const STANDARD_FORMATS: &[&str] = &["date", "date-time", "time", "email", "uri", "uuid"];
+
+/// Rewrites a generated schema into the subset every MCP client accepts:
+/// - no non-standard `format`;
+/// - no `["T","null"]` type arrays and no `anyOf: [T, {"type":"null"}]`: an absent value is
+///   expressed by leaving the property out of `required`. This holds for inputs (Bedrock and
+///   some ChatGPT paths reject type arrays) and for outputs, whose `Option` fields are never
+///   serialised as `null` (every one carries `skip_serializing_if`; the end-to-end tests check
+///   `structuredContent` against the schema).
+pub fn make_portable(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| !STANDARD_FORMATS.contains(&f))
+            {
+                map.remove("format");
+            }
+            if let Some(Value::Array(types)) = map.get("type") {
+                let rest: Vec<Value> = types
+                    .iter()
+                    .filter(|t| t.as_str() != Some("null"))
+                    .cloned()
+                    .collect();
+                if let [only] = rest.as_slice() {
+                    map.insert("type".to_owned(), only.clone());
+                }
+            }
+            for key in ["anyOf", "oneOf"] {
+                let Some(Value::Array(branches)) = map.get(key) else {
+                    continue;
+                };
+                let rest: Vec<Value> = branches
+                    .iter()
+                    .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+                    .cloned()
+                    .collect();
+                if let [Value::Object(only)] = rest.as_slice() {
+                    map.remove(key);
+                    for (k, v) in only {
+                        map.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
-                _ => None,
-            };
-            if let (Some(single), Some(obj)) = (single, prop.as_object_mut()) {
-                obj.insert("type".to_owned(), single);
             }
+            map.values_mut().for_each(make_portable);
         }
+        Value::Array(items) => items.iter_mut().for_each(make_portable),
+        _ => {}
     }
-    schema
 }
 
 #[cfg(test)]
@@ -189,6 +227,35 @@ mod tests {
             for schema in [&tool.input_schema, &tool.output_schema] {
                 walk(schema, &mut |map| {
                     assert!(!map.contains_key("$ref"), "{} has a $ref", tool.name);
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn schemas_carry_no_type_unions_nullable_branches_or_non_standard_formats() {
+        for tool in Catalogue::standard().iter() {
+            for schema in [&tool.input_schema, &tool.output_schema] {
+                walk(schema, &mut |map| {
+                    assert!(
+                        !map.get("type").is_some_and(Value::is_array),
+                        "{}: type union in {map:?}",
+                        tool.name
+                    );
+                    if let Some(format) = map.get("format").and_then(Value::as_str) {
+                        assert!(
+                            STANDARD_FORMATS.contains(&format),
+                            "{}: {format}",
+                            tool.name
+                        );
+                    }
+                    for key in ["anyOf", "oneOf"] {
+                        let nullable = map.get(key).and_then(Value::as_array).is_some_and(|b| {
+                            b.iter()
+                                .any(|b| b.get("type").and_then(Value::as_str) == Some("null"))
+                        });
+                        assert!(!nullable, "{}: nullable {key}", tool.name);
+                    }
                 });
             }
         }
