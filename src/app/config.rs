@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -114,12 +115,32 @@ pub struct Settings {
     pub enable_sse: Option<bool>,
     #[arg(long, env = "ENABLE_STREAMABLE_HTTP", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub enable_streamable_http: Option<bool>,
-    /// Redis for legacy SSE sessions across instances (`redis://…`); in-memory when unset.
+    /// Redis for legacy SSE sessions across instances (`redis://…`, or `rediss://…` for TLS);
+    /// in-memory when unset.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
     pub redis_url: Option<Secret>,
+    /// PEM file of the CA that signed the Redis server's certificate, trusted instead of the
+    /// public roots (only with `rediss://`).
+    #[arg(long, env = "REDIS_CA_FILE")]
+    pub redis_ca_file: Option<String>,
+    /// `local` (default): each instance limits on its own; `fleet`: one limit per subject for
+    /// every instance, kept in Redis (needs REDIS_URL; one Redis round trip per request).
+    #[arg(long, env = "RATE_LIMIT_SCOPE")]
+    pub rate_limit_scope: Option<String>,
     /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless.
     #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub agentcore: Option<bool>,
+}
+
+/// Where the per-subject rate limit is counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RateLimitScope {
+    /// Per instance, in memory: N instances allow N times the limit.
+    #[default]
+    Local,
+    /// Across the fleet, in Redis; each instance falls back to its local count while Redis
+    /// is unreachable.
+    Fleet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,6 +216,9 @@ pub struct Config {
     pub enable_streamable_http: bool,
     /// Redis URL for the session bus; it may hold a password, so it is a secret.
     pub redis_url: Option<Secret>,
+    /// CA to trust for `rediss://` instead of the public roots.
+    pub redis_ca_file: Option<PathBuf>,
+    pub rate_limit_scope: RateLimitScope,
 }
 
 /// Every problem found, one per line (printed at startup before exiting with status 2).
@@ -274,6 +298,8 @@ impl Settings {
         blank(&mut s.resource_url);
         blank(&mut s.allowed_origins);
         blank(&mut s.cors_allowed_origins);
+        blank(&mut s.redis_ca_file);
+        blank(&mut s.rate_limit_scope);
         if s.client_secret.as_ref().is_some_and(Secret::is_empty) {
             s.client_secret = None;
         }
@@ -363,12 +389,7 @@ impl Settings {
         let client = self.client_settings(&mut errors);
         let user_source = self.user_source(client.is_some(), &mut errors);
         let tool_modes = self.tool_modes(&mut errors);
-        if let Some(url) = &self.redis_url
-            && !url.expose().starts_with("redis://")
-        {
-            errors
-                .push("REDIS_URL: must be a redis:// URL (rediss:// is not supported yet)".into());
-        }
+        let rate_limit_scope = self.redis_checks(&mut errors);
         if let Some(0) = self.max_body_bytes {
             errors.push("MAX_BODY_BYTES: must be greater than 0".into());
         }
@@ -400,7 +421,36 @@ impl Settings {
             enable_sse: self.enable_sse.unwrap_or(true) && !agentcore,
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
             redis_url: self.redis_url.clone(),
+            redis_ca_file: self.redis_ca_file.as_ref().map(PathBuf::from),
+            rate_limit_scope,
         })
+    }
+
+    /// REDIS_URL, REDIS_CA_FILE and RATE_LIMIT_SCOPE, which depend on each other.
+    fn redis_checks(&self, errors: &mut Vec<String>) -> RateLimitScope {
+        let url = self.redis_url.as_ref().map(Secret::expose);
+        // The URL may hold a password: name the problem, never echo the value.
+        let tls = url.is_some_and(|u| u.starts_with("rediss://"));
+        if url.is_some_and(|u| !u.starts_with("redis://") && !tls) {
+            errors.push("REDIS_URL: must be a redis:// or rediss:// (TLS) URL".into());
+        }
+        if self.redis_ca_file.is_some() && !tls {
+            errors.push("REDIS_CA_FILE: only applies to a rediss:// REDIS_URL".into());
+        }
+        match self.rate_limit_scope.as_deref().map(str::trim) {
+            None | Some("local") => RateLimitScope::Local,
+            Some("fleet") if url.is_some() => RateLimitScope::Fleet,
+            Some("fleet") => {
+                errors.push("RATE_LIMIT_SCOPE: fleet needs REDIS_URL (the shared count)".into());
+                RateLimitScope::Local
+            }
+            Some(other) => {
+                errors.push(format!(
+                    "RATE_LIMIT_SCOPE: expected local or fleet, got {other:?}"
+                ));
+                RateLimitScope::Local
+            }
+        }
     }
 
     fn client_settings(&self, errors: &mut Vec<String>) -> Option<ClientSettings> {

@@ -18,6 +18,7 @@ use tokio::sync::Semaphore;
 use super::auth::caller;
 use crate::app::protocol::RpcError;
 use crate::app::protocol::jsonrpc::error_response;
+use crate::ports::SharedRateLimit;
 
 /// JSON-RPC "server error" code for refusals that are not about the message itself.
 const SERVER_ERROR: i32 = -32000;
@@ -79,6 +80,12 @@ struct Window {
 
 /// Fixed-window limit of `per_minute` requests per token subject, or per client IP when the
 /// request carries no verified token. Shared by every route it guards.
+///
+/// With a [`SharedRateLimit`] (`RATE_LIMIT_SCOPE=fleet`) the route hoop counts in the shared
+/// store instead, so the quota holds for the whole fleet; while that store fails, the local
+/// window counts (for [`FALLBACK_FOR`] after each failure, so a dead Redis costs one timeout
+/// per interval rather than one per request). The auth hoop's count of failed attempts stays
+/// local: it guards this instance's verifier.
 #[derive(Clone)]
 pub struct RateLimit {
     per_minute: u32,
@@ -86,6 +93,21 @@ pub struct RateLimit {
     /// Take the client address from the last `X-Forwarded-For` entry (the one a load balancer
     /// such as an ALB appends); only behind such a proxy, as clients can forge the header.
     trust_forwarded_for: bool,
+    shared: Option<Arc<dyn SharedRateLimit>>,
+    /// Unix second until which the shared store is skipped, and of the last warning about it.
+    shared_down_until: Arc<AtomicU64>,
+    last_warning: Arc<AtomicU64>,
+}
+
+/// How long the local window counts alone after the shared store failed.
+const FALLBACK_FOR: u64 = 5;
+/// At most one warning about the shared store per this many seconds.
+const WARN_EVERY: u64 = 60;
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl RateLimit {
@@ -99,7 +121,17 @@ impl RateLimit {
             per_minute,
             windows,
             trust_forwarded_for,
+            shared: None,
+            shared_down_until: Arc::new(AtomicU64::new(0)),
+            last_warning: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Counts in `shared` (fleet-wide) when given.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Option<Arc<dyn SharedRateLimit>>) -> Self {
+        self.shared = shared;
+        self
     }
 
     fn client_ip(&self, req: &Request) -> String {
@@ -125,20 +157,68 @@ impl RateLimit {
         }
     }
 
-    /// Counts the request against its subject (or client IP when anonymous); when over the
-    /// quota, renders the 429 and returns `true`.
+    fn key(&self, req: &Request, depot: &Depot) -> String {
+        match caller(depot) {
+            Some(caller) => format!("sub:{}", caller.principal.subject),
+            None => format!("ip:{}", self.client_ip(req)),
+        }
+    }
+
+    /// Counts the request against its subject (or client IP when anonymous) on this instance;
+    /// when over the quota, renders the 429 and returns `true`.
     pub fn refuse_if_over(&self, req: &Request, depot: &Depot, res: &mut Response) -> bool {
         if self.per_minute == 0 {
             return false;
         }
-        let key = match caller(depot) {
-            Some(caller) => format!("sub:{}", caller.principal.subject),
-            None => format!("ip:{}", self.client_ip(req)),
+        let wait = self.hit(self.key(req, depot), unix_now());
+        Self::render(req, res, wait)
+    }
+
+    /// As [`RateLimit::refuse_if_over`], counted for the whole fleet when a shared store is
+    /// configured and answering.
+    pub async fn refuse_if_over_fleet(
+        &self,
+        req: &Request,
+        depot: &Depot,
+        res: &mut Response,
+    ) -> bool {
+        if self.per_minute == 0 {
+            return false;
+        }
+        let key = self.key(req, depot);
+        let wait = self.hit_fleet(key, unix_now()).await;
+        Self::render(req, res, wait)
+    }
+
+    async fn hit_fleet(&self, key: String, now: u64) -> Option<u64> {
+        let Some(shared) = self
+            .shared
+            .as_ref()
+            .filter(|_| self.shared_down_until.load(Ordering::Relaxed) <= now)
+        else {
+            return self.hit(key, now);
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let Some(wait) = self.hit(key, now) else {
+        match shared.hit(&key, self.per_minute).await {
+            Ok(wait) => wait,
+            Err(e) => {
+                self.shared_down_until
+                    .store(now + FALLBACK_FOR, Ordering::Relaxed);
+                let last = self.last_warning.load(Ordering::Relaxed);
+                if now >= last + WARN_EVERY
+                    && self
+                        .last_warning
+                        .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    tracing::warn!(error = %e, "fleet rate limit unavailable; counting locally");
+                }
+                self.hit(key, now)
+            }
+        }
+    }
+
+    fn render(req: &Request, res: &mut Response, wait: Option<u64>) -> bool {
+        let Some(wait) = wait else {
             return false;
         };
         res.headers_mut()
@@ -177,7 +257,7 @@ impl Handler for RateLimit {
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
-        if self.refuse_if_over(req, depot, res) {
+        if self.refuse_if_over_fleet(req, depot, res).await {
             ctrl.skip_rest();
         }
     }
