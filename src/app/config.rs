@@ -627,6 +627,64 @@ mod tests {
     }
 
     #[test]
+    fn rediss_urls_are_accepted_with_an_optional_ca_file() {
+        let config = Settings {
+            redis_url: Some(Secret::new("rediss://user:pw@cache.example:6379")),
+            redis_ca_file: Some("/etc/ssl/redis-ca.pem".into()),
+            ..minimal()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            config.redis_ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/redis-ca.pem"))
+        );
+        assert_eq!(config.rate_limit_scope, RateLimitScope::Local);
+    }
+
+    #[test]
+    fn redis_settings_that_cannot_work_are_refused_without_echoing_the_url() {
+        let bad_scheme = Settings {
+            redis_url: Some(Secret::new("http://:hunter2@cache.example")),
+            redis_ca_file: Some("ca.pem".into()),
+            ..minimal()
+        };
+        let errors = bad_scheme.validate().unwrap_err().0;
+        assert!(
+            errors.iter().any(|e| e.starts_with("REDIS_URL:")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.starts_with("REDIS_CA_FILE:")),
+            "{errors:?}"
+        );
+        assert!(!errors.iter().any(|e| e.contains("hunter2")), "{errors:?}");
+        let fleet_without_redis = Settings {
+            rate_limit_scope: Some("fleet".into()),
+            ..minimal()
+        };
+        let errors = fleet_without_redis.validate().unwrap_err().0;
+        assert!(errors.iter().any(|e| e.contains("REDIS_URL")), "{errors:?}");
+        let unknown_scope = Settings {
+            rate_limit_scope: Some("global".into()),
+            ..minimal()
+        };
+        assert!(unknown_scope.validate().is_err());
+    }
+
+    #[test]
+    fn fleet_scope_with_redis_counts_for_the_fleet() {
+        let config = Settings {
+            redis_url: Some(Secret::new("redis://127.0.0.1:6379")),
+            rate_limit_scope: Some("fleet".into()),
+            ..minimal()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.rate_limit_scope, RateLimitScope::Fleet);
+    }
+
+    #[test]
     fn client_secret_never_appears_in_debug_output() {
         let settings = Settings {
             client_id: Some("id".into()),

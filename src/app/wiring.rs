@@ -199,7 +199,8 @@ impl AppParts {
             (Some(redis), RateLimitScope::Fleet) => Some(Arc::new(RedisRateLimit::new(
                 redis.connection(),
                 "neonpanel-mcp",
-            )) as Arc<dyn SharedRateLimit>),
+            ))
+                as Arc<dyn SharedRateLimit>),
             _ => None,
         };
         let bus: Arc<dyn SessionBus> = match &redis {
@@ -242,7 +243,10 @@ async fn connect_redis(
 ) -> Result<Arc<RedisSessionBus>, StartupError> {
     let ca = match ca_file {
         Some(path) => Some(std::fs::read(path).map_err(|e| {
-            StartupError::Adapter(format!("REDIS_CA_FILE: cannot read {}: {e}", path.display()))
+            StartupError::Adapter(format!(
+                "REDIS_CA_FILE: cannot read {}: {e}",
+                path.display()
+            ))
         })?),
         None => None,
     };

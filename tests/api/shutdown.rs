@@ -95,9 +95,12 @@ async fn shutdown_finishes_the_in_flight_call_closes_sse_streams_and_stops_in_ti
 
 #[tokio::test]
 async fn the_sandbox_process_exits_0_on_sigterm_and_its_logs_hold_no_credential() {
-    // Arrange: the real binary on free ports, JSON logs.
+    // Arrange: the real binary on free ports, JSON logs; none of the developer's settings
+    // (a stray REDIS_URL, a `.env` in the working directory) reach it.
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_neonpanel-mcp"))
         .args(["sandbox", "--port", "0", "--sandbox-port", "0"])
+        .env_clear()
+        .current_dir(std::env::temp_dir())
         .env("LOG_FORMAT", "json")
         .env("SHUTDOWN_GRACE_MS", "3000")
         .stdout(Stdio::piped())

@@ -146,7 +146,9 @@ impl RedisServer {
         let started = Instant::now();
         while started.elapsed() < READY_WITHIN {
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!("{BINARY} exited with {status} (port {port} taken?)"));
+                return Err(format!(
+                    "{BINARY} exited with {status} (port {port} taken?)"
+                ));
             }
             if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 self.child = Some(child);
@@ -156,7 +158,9 @@ impl RedisServer {
         }
         let _ = child.kill();
         let _ = child.wait();
-        Err(format!("{BINARY} did not accept connections on port {port}"))
+        Err(format!(
+            "{BINARY} did not accept connections on port {port}"
+        ))
     }
 }
 

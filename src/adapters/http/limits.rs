@@ -306,7 +306,67 @@ impl Handler for ConcurrencyLimit {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
+    use crate::ports::RateLimitError;
+
+    /// A shared store that is down, counting how often it was asked.
+    #[derive(Default)]
+    struct DownStore {
+        calls: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl SharedRateLimit for DownStore {
+        async fn hit(&self, _key: &str, _per_minute: u32) -> Result<Option<u64>, RateLimitError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            Err(RateLimitError::Unavailable(
+                "redis: connection refused".into(),
+            ))
+        }
+    }
+
+    /// A shared store that refuses everything with a 7 s wait.
+    struct FullStore;
+
+    #[async_trait::async_trait]
+    impl SharedRateLimit for FullStore {
+        async fn hit(&self, _key: &str, _per_minute: u32) -> Result<Option<u64>, RateLimitError> {
+            Ok(Some(7))
+        }
+    }
+
+    #[tokio::test]
+    async fn fleet_limit_decides_while_its_store_answers() {
+        let limit = RateLimit::new(3, false).with_shared(Some(Arc::new(FullStore)));
+        assert_eq!(limit.hit_fleet("sub:a".into(), 1_000_020).await, Some(7));
+    }
+
+    #[tokio::test]
+    async fn fleet_limit_with_its_store_down_counts_locally_and_skips_the_store_for_a_while() {
+        // Arrange
+        let store = Arc::new(DownStore::default());
+        let shared: Arc<dyn SharedRateLimit> = store.clone();
+        let limit = RateLimit::new(3, false).with_shared(Some(shared));
+        let now = 60 * 16_667 + 20;
+
+        // Act
+        let mut answers = Vec::new();
+        for _ in 0..4 {
+            answers.push(limit.hit_fleet("sub:a".into(), now).await);
+        }
+
+        // Assert: the local quota applies; the store was tried once, then left alone.
+        assert_eq!(answers, [None, None, None, Some(40)]);
+        assert_eq!(store.calls.load(Ordering::SeqCst), 1);
+        limit.hit_fleet("sub:b".into(), now + FALLBACK_FOR).await;
+        assert_eq!(
+            store.calls.load(Ordering::SeqCst),
+            2,
+            "tried again after the pause"
+        );
+    }
 
     #[test]
     fn rate_limit_allows_the_quota_then_says_how_long_to_wait() {

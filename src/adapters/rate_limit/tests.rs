@@ -31,7 +31,11 @@ async fn the_quota_passes_then_the_next_request_waits_for_one_interval() {
     assert_eq!(answers[..3], [None, None, None]);
     let wait = answers[3].expect("the fourth request is refused");
     assert!((19..=20).contains(&wait), "wait {wait}");
-    assert_eq!(limit.hit("sub:bob", 3).await.unwrap(), None, "keys are independent");
+    assert_eq!(
+        limit.hit("sub:bob", 3).await.unwrap(),
+        None,
+        "keys are independent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

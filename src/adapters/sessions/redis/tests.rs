@@ -6,7 +6,6 @@ use tokio::time::timeout;
 use super::*;
 use crate::redis_server::RedisServer;
 
-
 /// Generous: only reached when something is broken.
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -51,7 +50,10 @@ async fn messages_delivered_through_another_instance_arrive_in_order() {
     let redis = redis_or_skip!("messages_delivered_through_another_instance_arrive_in_order");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&redis, &prefix).await, instance(&redis, &prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, mut inbox) = a.open(Subject::new("alice")).await.unwrap();
 
     // Act
@@ -70,10 +72,15 @@ async fn messages_delivered_through_another_instance_arrive_in_order() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn info_through_another_instance_shows_the_owner_subject_and_protocol_set_there() {
-    let redis = redis_or_skip!("info_through_another_instance_shows_the_owner_subject_and_protocol_set_there");
+    let redis = redis_or_skip!(
+        "info_through_another_instance_shows_the_owner_subject_and_protocol_set_there"
+    );
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&redis, &prefix).await, instance(&redis, &prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, _inbox) = a.open(Subject::new("alice")).await.unwrap();
     assert_eq!(b.info(&id).await.unwrap().protocol, None);
 
@@ -111,7 +118,10 @@ async fn closing_on_the_owner_makes_the_session_unknown_to_other_instances() {
     let redis = redis_or_skip!("closing_on_the_owner_makes_the_session_unknown_to_other_instances");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&redis, &prefix).await, instance(&redis, &prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, _inbox) = a.open(Subject::new("alice")).await.unwrap();
 
     // Act
@@ -134,7 +144,10 @@ async fn close_on_another_instance_leaves_the_owner_session_open() {
     let redis = redis_or_skip!("close_on_another_instance_leaves_the_owner_session_open");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&redis, &prefix).await, instance(&redis, &prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, mut inbox) = a.open(Subject::new("alice")).await.unwrap();
 
     // Act
@@ -150,7 +163,10 @@ async fn close_all_ends_every_local_inbox_and_forgets_its_sessions() {
     let redis = redis_or_skip!("close_all_ends_every_local_inbox_and_forgets_its_sessions");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&redis, &prefix).await, instance(&redis, &prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (first, mut first_inbox) = a.open(Subject::new("alice")).await.unwrap();
     let (second, mut second_inbox) = a.open(Subject::new("bob")).await.unwrap();
     let (elsewhere, _elsewhere_inbox) = b.open(Subject::new("carol")).await.unwrap();
@@ -196,7 +212,10 @@ async fn renewal_restores_records_that_redis_lost() {
     let redis = redis_or_skip!("renewal_restores_records_that_redis_lost");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&redis, &prefix).await, instance(&redis, &prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, mut inbox) = a.open(Subject::new("alice")).await.unwrap();
     a.set_protocol(&id, "2025-03-26").await.unwrap();
     let mut redis = raw(&redis).await;

@@ -112,7 +112,10 @@ async fn after_a_redis_restart_a_session_nobody_owns_becomes_unknown_once_the_wi
         assert!(started.elapsed() < RESTORED_WITHIN, "never became unknown");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(seen_unavailable, "the miss right after the restart was not held back");
+    assert!(
+        seen_unavailable,
+        "the miss right after the restart was not held back"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
