@@ -9,3 +9,8 @@ pub mod domain;
 pub mod ports;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+
+/// A private `redis-server` per test (shared with the integration tests).
+#[cfg(test)]
+#[path = "../tests/support/redis_server.rs"]
+mod redis_server;

@@ -8,4 +8,5 @@ pub mod neonpanel;
 pub mod oauth_client;
 pub mod outbound;
 pub mod probes;
+pub mod rate_limit;
 pub mod sessions;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -137,16 +138,36 @@ pub struct Settings {
     pub enable_sse: Option<bool>,
     #[arg(long, env = "ENABLE_STREAMABLE_HTTP", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub enable_streamable_http: Option<bool>,
-    /// Redis for legacy SSE sessions across instances (`redis://…`); in-memory when unset.
+    /// Redis for legacy SSE sessions across instances (`redis://…`, or `rediss://…` for TLS);
+    /// in-memory when unset.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
     pub redis_url: Option<Secret>,
     /// Address of the Prometheus `/metrics` listener, such as `127.0.0.1:9464`; metrics are
     /// off when unset. Never the public port, so they are not published by accident.
     #[arg(long, env = "METRICS_ADDR")]
     pub metrics_addr: Option<String>,
+    /// PEM file of the CA that signed the Redis server's certificate, trusted instead of the
+    /// public roots (only with `rediss://`).
+    #[arg(long, env = "REDIS_CA_FILE")]
+    pub redis_ca_file: Option<String>,
+    /// `local` (default): each instance limits on its own; `fleet`: one limit per subject for
+    /// every instance, kept in Redis (needs REDIS_URL; one Redis round trip per request).
+    #[arg(long, env = "RATE_LIMIT_SCOPE")]
+    pub rate_limit_scope: Option<String>,
     /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless.
     #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub agentcore: Option<bool>,
+}
+
+/// Where the per-subject rate limit is counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RateLimitScope {
+    /// Per instance, in memory: N instances allow N times the limit.
+    #[default]
+    Local,
+    /// Across the fleet, in Redis; each instance falls back to its local count while Redis
+    /// is unreachable.
+    Fleet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,6 +250,9 @@ pub struct Config {
     pub redis_url: Option<Secret>,
     /// Where `/metrics` is served; `None` turns metrics off.
     pub metrics_addr: Option<SocketAddr>,
+    /// CA to trust for `rediss://` instead of the public roots.
+    pub redis_ca_file: Option<PathBuf>,
+    pub rate_limit_scope: RateLimitScope,
 }
 
 /// Every problem found, one per line (printed at startup before exiting with status 2).
@@ -310,6 +334,8 @@ impl Settings {
         blank(&mut s.cors_allowed_origins);
         blank(&mut s.allowed_hosts);
         blank(&mut s.metrics_addr);
+        blank(&mut s.redis_ca_file);
+        blank(&mut s.rate_limit_scope);
         if s.client_secret.as_ref().is_some_and(Secret::is_empty) {
             s.client_secret = None;
         }
@@ -411,13 +437,8 @@ impl Settings {
         let client = self.client_settings(&mut errors);
         let user_source = self.user_source(client.is_some(), &mut errors);
         let tool_modes = self.tool_modes(&mut errors);
-        if let Some(url) = &self.redis_url
-            && !url.expose().starts_with("redis://")
-        {
-            errors
-                .push("REDIS_URL: must be a redis:// URL (rediss:// is not supported yet)".into());
-        }
         let metrics_addr = self.metrics_addr(listen, &mut errors);
+        let rate_limit_scope = self.redis_checks(&mut errors);
         if let Some(0) = self.max_body_bytes {
             errors.push("MAX_BODY_BYTES: must be greater than 0".into());
         }
@@ -466,6 +487,8 @@ impl Settings {
             enable_streamable_http: self.enable_streamable_http.unwrap_or(true),
             redis_url: self.redis_url.clone(),
             metrics_addr,
+            redis_ca_file: self.redis_ca_file.as_ref().map(PathBuf::from),
+            rate_limit_scope,
         })
     }
 
@@ -487,6 +510,33 @@ impl Settings {
                     "METRICS_ADDR: expected IP:port such as 127.0.0.1:9464, got {text:?}"
                 ));
                 None
+            }
+        }
+    }
+
+    /// REDIS_URL, REDIS_CA_FILE and RATE_LIMIT_SCOPE, which depend on each other.
+    fn redis_checks(&self, errors: &mut Vec<String>) -> RateLimitScope {
+        let url = self.redis_url.as_ref().map(Secret::expose);
+        // The URL may hold a password: name the problem, never echo the value.
+        let tls = url.is_some_and(|u| u.starts_with("rediss://"));
+        if url.is_some_and(|u| !u.starts_with("redis://") && !tls) {
+            errors.push("REDIS_URL: must be a redis:// or rediss:// (TLS) URL".into());
+        }
+        if self.redis_ca_file.is_some() && !tls {
+            errors.push("REDIS_CA_FILE: only applies to a rediss:// REDIS_URL".into());
+        }
+        match self.rate_limit_scope.as_deref().map(str::trim) {
+            None | Some("local") => RateLimitScope::Local,
+            Some("fleet") if url.is_some() => RateLimitScope::Fleet,
+            Some("fleet") => {
+                errors.push("RATE_LIMIT_SCOPE: fleet needs REDIS_URL (the shared count)".into());
+                RateLimitScope::Local
+            }
+            Some(other) => {
+                errors.push(format!(
+                    "RATE_LIMIT_SCOPE: expected local or fleet, got {other:?}"
+                ));
+                RateLimitScope::Local
             }
         }
     }
@@ -730,6 +780,64 @@ mod tests {
                 "{addr}: {errors:?}"
             );
         }
+    }
+
+    #[test]
+    fn rediss_urls_are_accepted_with_an_optional_ca_file() {
+        let config = Settings {
+            redis_url: Some(Secret::new("rediss://user:pw@cache.example:6379")),
+            redis_ca_file: Some("/etc/ssl/redis-ca.pem".into()),
+            ..minimal()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            config.redis_ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/redis-ca.pem"))
+        );
+        assert_eq!(config.rate_limit_scope, RateLimitScope::Local);
+    }
+
+    #[test]
+    fn redis_settings_that_cannot_work_are_refused_without_echoing_the_url() {
+        let bad_scheme = Settings {
+            redis_url: Some(Secret::new("http://:hunter2@cache.example")),
+            redis_ca_file: Some("ca.pem".into()),
+            ..minimal()
+        };
+        let errors = bad_scheme.validate().unwrap_err().0;
+        assert!(
+            errors.iter().any(|e| e.starts_with("REDIS_URL:")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.starts_with("REDIS_CA_FILE:")),
+            "{errors:?}"
+        );
+        assert!(!errors.iter().any(|e| e.contains("hunter2")), "{errors:?}");
+        let fleet_without_redis = Settings {
+            rate_limit_scope: Some("fleet".into()),
+            ..minimal()
+        };
+        let errors = fleet_without_redis.validate().unwrap_err().0;
+        assert!(errors.iter().any(|e| e.contains("REDIS_URL")), "{errors:?}");
+        let unknown_scope = Settings {
+            rate_limit_scope: Some("global".into()),
+            ..minimal()
+        };
+        assert!(unknown_scope.validate().is_err());
+    }
+
+    #[test]
+    fn fleet_scope_with_redis_counts_for_the_fleet() {
+        let config = Settings {
+            redis_url: Some(Secret::new("redis://127.0.0.1:6379")),
+            rate_limit_scope: Some("fleet".into()),
+            ..minimal()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.rate_limit_scope, RateLimitScope::Fleet);
     }
 
     #[test]

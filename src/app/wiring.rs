@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use salvo::conn::tcp::TcpAcceptor;
 use salvo::prelude::*;
 use salvo::server::ServerHandle;
 
-use super::config::{ClientAuth, Config, UserSourceSettings};
+use super::config::{ClientAuth, Config, RateLimitScope, UserSourceSettings};
 use super::credentials::Credentials;
 use super::service::McpService;
 use super::tools::ToolRunner;
@@ -28,13 +29,15 @@ use crate::adapters::neonpanel::{
 };
 use crate::adapters::outbound::{Outbound, OutboundConfig};
 use crate::adapters::probes::UpstreamProbe;
-use crate::adapters::sessions::{MemorySessionBus, RedisSessionBus};
+use crate::adapters::rate_limit::RedisRateLimit;
+use crate::adapters::sessions::{self, MemorySessionBus, RedisSessionBus};
 use crate::domain::policy::ToolPolicy;
 use crate::domain::principal::ScopeSet;
+use crate::domain::secret::Secret;
 use crate::domain::tools::{Catalogue, ToolId};
 use crate::ports::{
     Authenticator, HealthProbe, IssuerMetadata, NeonPanelApi, ServiceTokens, SessionBus,
-    UserCredentials,
+    SharedRateLimit, UserCredentials,
 };
 
 /// The adapters behind the ports, as built by [`App::build`] or supplied by tests.
@@ -48,6 +51,8 @@ pub struct AppParts {
     pub issuer_metadata: Arc<dyn IssuerMetadata>,
     /// Where the adapters and the app record metrics; [`Metrics::off`] when not served.
     pub metrics: Metrics,
+    /// The fleet-wide rate limit (`RATE_LIMIT_SCOPE=fleet`); `None` counts per instance.
+    pub shared_rate_limit: Option<Arc<dyn SharedRateLimit>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -215,12 +220,16 @@ impl AppParts {
         let outbound_for_metadata = outbound.clone();
         // Several instances share legacy SSE sessions through Redis (ARCHITECTURE "Scaling out").
         let redis = match &config.redis_url {
-            Some(url) => Some(
-                RedisSessionBus::connect(url.expose(), "neonpanel-mcp")
-                    .await
-                    .map_err(|e| StartupError::Adapter(format!("REDIS_URL: {e}")))?,
-            ),
+            Some(url) => Some(connect_redis(url, config.redis_ca_file.as_deref()).await?),
             None => None,
+        };
+        let shared_rate_limit = match (&redis, config.rate_limit_scope) {
+            (Some(redis), RateLimitScope::Fleet) => Some(Arc::new(RedisRateLimit::new(
+                redis.connection(),
+                "neonpanel-mcp",
+            ))
+                as Arc<dyn SharedRateLimit>),
+            _ => None,
         };
         let bus: Arc<dyn SessionBus> = match &redis {
             Some(redis) => Arc::clone(redis) as Arc<dyn SessionBus>,
@@ -251,8 +260,30 @@ impl AppParts {
                 config.auth.issuer.clone(),
             )),
             metrics,
+            shared_rate_limit,
         })
     }
+}
+
+/// The Redis session bus, over TLS for `rediss://` (trusting `ca_file` when given).
+async fn connect_redis(
+    url: &Secret,
+    ca_file: Option<&Path>,
+) -> Result<Arc<RedisSessionBus>, StartupError> {
+    let ca = match ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            StartupError::Adapter(format!(
+                "REDIS_CA_FILE: cannot read {}: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    let client = sessions::redis::client(url.expose(), ca.as_deref())
+        .map_err(|e| StartupError::Adapter(format!("REDIS_URL: {e}")))?;
+    RedisSessionBus::connect(client, "neonpanel-mcp")
+        .await
+        .map_err(|e| StartupError::Adapter(format!("REDIS_URL: {e}")))
 }
 
 impl App {
@@ -310,6 +341,7 @@ impl App {
             bus: parts.bus,
             probe: parts.probe,
             issuer_metadata: parts.issuer_metadata,
+            shared_rate_limit: parts.shared_rate_limit,
             settings,
             draining: AtomicBool::new(false),
             metrics: parts.metrics.clone(),

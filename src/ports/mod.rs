@@ -6,12 +6,14 @@
 mod auth;
 mod health;
 mod neonpanel;
+mod rate_limit;
 mod sessions;
 mod telemetry;
 
 pub use auth::{Authenticator, Clock, ServiceTokens, UserCredential, UserCredentials};
 pub use health::{Check, HealthProbe, IssuerMetadata};
 pub use neonpanel::NeonPanelApi;
+pub use rate_limit::{RateLimitError, SharedRateLimit};
 pub use sessions::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
 pub use telemetry::{NoTelemetry, Telemetry, ToolOutcome};
 

@@ -78,6 +78,7 @@ pub async fn spawn_app_with(settings: Settings, api: doubles::MockApi) -> TestAp
         probe: Arc::clone(&probe) as _,
         issuer_metadata: Arc::new(doubles::StaticIssuerMetadata),
         metrics: neonpanel_mcp::adapters::metrics::Metrics::new(),
+        shared_rate_limit: None,
     };
     let app = App::from_parts(&config, parts).await.expect("app builds");
     let addr = app.local_addr();

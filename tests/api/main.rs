@@ -21,6 +21,9 @@ mod oauth_flow;
 mod protocol_rules;
 mod proxy;
 mod real;
+mod redis_fleet;
+#[path = "../support/redis_server.rs"]
+mod redis_server;
 mod sandbox_e2e;
 mod schema;
 mod shutdown;

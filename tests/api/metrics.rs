@@ -257,6 +257,7 @@ async fn spawn_with_metrics(settings: Settings) -> Doubled {
         probe: Arc::new(doubles::HealthyProbe::default()),
         issuer_metadata: Arc::new(doubles::StaticIssuerMetadata),
         metrics: Metrics::new(),
+        shared_rate_limit: None,
     };
     let app = App::from_parts(&config, parts).await.unwrap();
     let doubled = Doubled {

@@ -18,6 +18,7 @@ use tokio::sync::Semaphore;
 use super::auth::caller;
 use crate::app::protocol::RpcError;
 use crate::app::protocol::jsonrpc::error_response;
+use crate::ports::SharedRateLimit;
 
 /// JSON-RPC "server error" code for refusals that are not about the message itself.
 const SERVER_ERROR: i32 = -32000;
@@ -86,6 +87,12 @@ struct Window {
 
 /// Fixed-window limit of `per_minute` requests per token subject, or per client IP when the
 /// request carries no verified token. Shared by every route it guards.
+///
+/// With a [`SharedRateLimit`] (`RATE_LIMIT_SCOPE=fleet`) the route hoop counts in the shared
+/// store instead, so the quota holds for the whole fleet; while that store fails, the local
+/// window counts (for [`FALLBACK_FOR`] after each failure, so a dead Redis costs one timeout
+/// per interval rather than one per request). The auth hoop's count of failed attempts stays
+/// local: it guards this instance's verifier.
 #[derive(Clone)]
 pub struct RateLimit {
     per_minute: u32,
@@ -93,6 +100,21 @@ pub struct RateLimit {
     /// Take the client address from the last `X-Forwarded-For` entry (the one a load balancer
     /// such as an ALB appends); only behind such a proxy, as clients can forge the header.
     trust_forwarded_for: bool,
+    shared: Option<Arc<dyn SharedRateLimit>>,
+    /// Unix second until which the shared store is skipped, and of the last warning about it.
+    shared_down_until: Arc<AtomicU64>,
+    last_warning: Arc<AtomicU64>,
+}
+
+/// How long the local window counts alone after the shared store failed.
+const FALLBACK_FOR: u64 = 5;
+/// At most one warning about the shared store per this many seconds.
+const WARN_EVERY: u64 = 60;
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl RateLimit {
@@ -106,7 +128,17 @@ impl RateLimit {
             per_minute,
             windows,
             trust_forwarded_for,
+            shared: None,
+            shared_down_until: Arc::new(AtomicU64::new(0)),
+            last_warning: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Counts in `shared` (fleet-wide) when given.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Option<Arc<dyn SharedRateLimit>>) -> Self {
+        self.shared = shared;
+        self
     }
 
     fn client_ip(&self, req: &Request) -> String {
@@ -132,20 +164,68 @@ impl RateLimit {
         }
     }
 
-    /// Counts the request against its subject (or client IP when anonymous); when over the
-    /// quota, renders the 429 and returns `true`.
+    fn key(&self, req: &Request, depot: &Depot) -> String {
+        match caller(depot) {
+            Some(caller) => format!("sub:{}", caller.principal.subject),
+            None => format!("ip:{}", self.client_ip(req)),
+        }
+    }
+
+    /// Counts the request against its subject (or client IP when anonymous) on this instance;
+    /// when over the quota, renders the 429 and returns `true`.
     pub fn refuse_if_over(&self, req: &Request, depot: &Depot, res: &mut Response) -> bool {
         if self.per_minute == 0 {
             return false;
         }
-        let key = match caller(depot) {
-            Some(caller) => format!("sub:{}", caller.principal.subject),
-            None => format!("ip:{}", self.client_ip(req)),
+        let wait = self.hit(self.key(req, depot), unix_now());
+        Self::render(req, res, wait)
+    }
+
+    /// As [`RateLimit::refuse_if_over`], counted for the whole fleet when a shared store is
+    /// configured and answering.
+    pub async fn refuse_if_over_fleet(
+        &self,
+        req: &Request,
+        depot: &Depot,
+        res: &mut Response,
+    ) -> bool {
+        if self.per_minute == 0 {
+            return false;
+        }
+        let key = self.key(req, depot);
+        let wait = self.hit_fleet(key, unix_now()).await;
+        Self::render(req, res, wait)
+    }
+
+    async fn hit_fleet(&self, key: String, now: u64) -> Option<u64> {
+        let Some(shared) = self
+            .shared
+            .as_ref()
+            .filter(|_| self.shared_down_until.load(Ordering::Relaxed) <= now)
+        else {
+            return self.hit(key, now);
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let Some(wait) = self.hit(key, now) else {
+        match shared.hit(&key, self.per_minute).await {
+            Ok(wait) => wait,
+            Err(e) => {
+                self.shared_down_until
+                    .store(now + FALLBACK_FOR, Ordering::Relaxed);
+                let last = self.last_warning.load(Ordering::Relaxed);
+                if now >= last + WARN_EVERY
+                    && self
+                        .last_warning
+                        .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    tracing::warn!(error = %e, "fleet rate limit unavailable; counting locally");
+                }
+                self.hit(key, now)
+            }
+        }
+    }
+
+    fn render(req: &Request, res: &mut Response, wait: Option<u64>) -> bool {
+        let Some(wait) = wait else {
             return false;
         };
         res.headers_mut()
@@ -184,7 +264,7 @@ impl Handler for RateLimit {
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
-        if self.refuse_if_over(req, depot, res) {
+        if self.refuse_if_over_fleet(req, depot, res).await {
             ctrl.skip_rest();
         }
     }
@@ -233,7 +313,67 @@ impl Handler for ConcurrencyLimit {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
+    use crate::ports::RateLimitError;
+
+    /// A shared store that is down, counting how often it was asked.
+    #[derive(Default)]
+    struct DownStore {
+        calls: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl SharedRateLimit for DownStore {
+        async fn hit(&self, _key: &str, _per_minute: u32) -> Result<Option<u64>, RateLimitError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            Err(RateLimitError::Unavailable(
+                "redis: connection refused".into(),
+            ))
+        }
+    }
+
+    /// A shared store that refuses everything with a 7 s wait.
+    struct FullStore;
+
+    #[async_trait::async_trait]
+    impl SharedRateLimit for FullStore {
+        async fn hit(&self, _key: &str, _per_minute: u32) -> Result<Option<u64>, RateLimitError> {
+            Ok(Some(7))
+        }
+    }
+
+    #[tokio::test]
+    async fn fleet_limit_decides_while_its_store_answers() {
+        let limit = RateLimit::new(3, false).with_shared(Some(Arc::new(FullStore)));
+        assert_eq!(limit.hit_fleet("sub:a".into(), 1_000_020).await, Some(7));
+    }
+
+    #[tokio::test]
+    async fn fleet_limit_with_its_store_down_counts_locally_and_skips_the_store_for_a_while() {
+        // Arrange
+        let store = Arc::new(DownStore::default());
+        let shared: Arc<dyn SharedRateLimit> = store.clone();
+        let limit = RateLimit::new(3, false).with_shared(Some(shared));
+        let now = 60 * 16_667 + 20;
+
+        // Act
+        let mut answers = Vec::new();
+        for _ in 0..4 {
+            answers.push(limit.hit_fleet("sub:a".into(), now).await);
+        }
+
+        // Assert: the local quota applies; the store was tried once, then left alone.
+        assert_eq!(answers, [None, None, None, Some(40)]);
+        assert_eq!(store.calls.load(Ordering::SeqCst), 1);
+        limit.hit_fleet("sub:b".into(), now + FALLBACK_FOR).await;
+        assert_eq!(
+            store.calls.load(Ordering::SeqCst),
+            2,
+            "tried again after the pause"
+        );
+    }
 
     #[test]
     fn rate_limit_allows_the_quota_then_says_how_long_to_wait() {

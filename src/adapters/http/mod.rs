@@ -23,7 +23,7 @@ use crate::adapters::metrics::Metrics;
 use crate::app::config::HostCheck;
 use crate::app::service::McpService;
 use crate::domain::principal::ScopeSet;
-use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus};
+use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus, SharedRateLimit};
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;
@@ -87,6 +87,8 @@ pub struct HttpState {
     pub bus: Arc<dyn SessionBus>,
     pub probe: Arc<dyn HealthProbe>,
     pub issuer_metadata: Arc<dyn IssuerMetadata>,
+    /// Counts the rate limit for the whole fleet (`RATE_LIMIT_SCOPE=fleet`).
+    pub shared_rate_limit: Option<Arc<dyn SharedRateLimit>>,
     pub settings: HttpSettings,
     /// Set on shutdown: health turns 503 and new SSE streams are refused.
     pub draining: AtomicBool,
@@ -101,7 +103,8 @@ pub struct HttpState {
 #[must_use]
 pub fn router(state: &Arc<HttpState>) -> Router {
     let settings = &state.settings;
-    let rate = limits::RateLimit::new(settings.rate_limit_per_minute, settings.trust_forwarded_for);
+    let rate = limits::RateLimit::new(settings.rate_limit_per_minute, settings.trust_forwarded_for)
+        .with_shared(state.shared_rate_limit.clone());
     let busy = limits::ConcurrencyLimit::new(settings.max_concurrent_requests);
     let body = || body::ReadBody::new(settings.max_body_bytes, settings.body_read_timeout);
     let mut origins = settings.allowed_origins.clone();

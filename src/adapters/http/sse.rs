@@ -70,6 +70,7 @@ impl Handler for SseOpen {
             Ok(opened) => opened,
             Err(e) => {
                 tracing::error!(error = %e, "cannot open SSE session");
+                retry_later(res);
                 res.status_code(StatusCode::SERVICE_UNAVAILABLE);
                 return;
             }
@@ -116,6 +117,15 @@ impl SsePost {
     }
 }
 
+/// How long a client should wait after a 503 of the session store: about the time owners
+/// need to re-register their sessions once Redis is back.
+const RETRY_AFTER_SECS: u64 = 2;
+
+fn retry_later(res: &mut Response) {
+    res.headers_mut()
+        .insert("retry-after", HeaderValue::from(RETRY_AFTER_SECS));
+}
+
 fn plain_error(res: &mut Response, status: StatusCode, message: &str) {
     res.status_code(status);
     res.render(Json(json!({ "error": message })));
@@ -147,8 +157,11 @@ impl Handler for SsePost {
             Err(BusError::UnknownSession) => {
                 return plain_error(res, StatusCode::NOT_FOUND, "unknown or closed session");
             }
+            // Also while Redis is restoring records it lost: the session may well be alive,
+            // and 404 would tell the client to drop it.
             Err(e) => {
                 tracing::error!(error = %e, "session bus unavailable");
+                retry_later(res);
                 return plain_error(
                     res,
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -200,10 +213,22 @@ impl Handler for SsePost {
             )),
             single => self.one(&caller, &id, version, single, false).await,
         };
-        if let Some(reply) = replies
-            && bus.deliver(&id, reply.to_string()).await.is_err()
-        {
-            return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
+        if let Some(reply) = replies {
+            match bus.deliver(&id, reply.to_string()).await {
+                Ok(()) => {}
+                Err(BusError::UnknownSession) => {
+                    return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "session bus unavailable");
+                    retry_later(res);
+                    return plain_error(
+                        res,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "session store unavailable",
+                    );
+                }
+            }
         }
         res.status_code(StatusCode::ACCEPTED);
         res.render(Text::Plain("Accepted"));

@@ -14,6 +14,8 @@
 //!   `close_all`) stops them, which closes the subscription.
 //! - Pub/sub is fire-and-forget: a message published while its owner is gone or resubscribing
 //!   is lost, as is a message for an owner queue that is full (see `forward`).
+//! - A missing record is "unknown" only once Redis has had time to get back what it lost
+//!   (see `records`); before that it is "unavailable", which the HTTP layer answers with 503.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -22,14 +24,17 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSub};
-use redis::{Client, Cmd, Msg, RedisError};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Msg, RedisError};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, watch};
-use tokio::time::{Instant, interval_at, timeout};
+use tokio::sync::{Notify, mpsc, watch};
 
+use self::records::{Local, Lookup, Shared};
 use crate::domain::principal::Subject;
 use crate::ports::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
+
+mod records;
+mod tasks;
 
 /// Messages queued per session before `deliver` waits for the reader (as in memory.rs).
 const QUEUE: usize = 64;
@@ -44,19 +49,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Reconnection attempts of the command connection before a command fails: a request waits
 /// on them, so a Redis outage should answer 503 within seconds, not hang.
 const RETRIES: usize = 2;
-
-// Scripts make check-and-write atomic: a plain HSET after a separate EXISTS could recreate a
-// record that `close` just deleted, without a TTL, and it would never expire.
-const SET_PROTOCOL: &str = "if redis.call('EXISTS', KEYS[1]) == 1 then \
-    redis.call('HSET', KEYS[1], 'protocol', ARGV[1]) return 1 end return 0";
-const FORGET: &str = "if redis.call('HGET', KEYS[1], 'instance') == ARGV[1] then \
-    return redis.call('DEL', KEYS[1]) end return 0";
-// Recreates a lost record (Redis restarted without persistence, or renewals failed for a whole
-// TTL) so that a live stream becomes reachable again.
-const RENEW: &str = "if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 0 then \
-    redis.call('HSET', KEYS[1], 'instance', ARGV[2], 'subject', ARGV[3]) \
-    if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'protocol', ARGV[4]) end \
-    redis.call('EXPIRE', KEYS[1], ARGV[1]) end return 1";
+/// After Redis lost its data, how long a missing record may still be a live session whose
+/// owner has not re-registered it: owners resubscribe within [`MAX_BACKOFF`] of Redis
+/// returning and renew at once, so three times that leaves room for a slow reconnection.
+const SETTLE: Duration = Duration::from_secs(15);
 
 /// What instances publish to each other; instances of two releases share it during a rolling
 /// deploy, so change it only compatibly.
@@ -68,25 +64,35 @@ struct Envelope<'a> {
     message: Cow<'a, str>,
 }
 
-struct Local {
-    subject: Subject,
-    /// Known only when negotiated through this instance; used to recreate a lost record.
-    protocol: Option<String>,
-    tx: mpsc::Sender<String>,
-}
-
-/// What the bus and its background tasks share.
-struct Shared {
-    instance: String,
-    prefix: String,
-    redis: ConnectionManager,
-    local: Mutex<HashMap<SessionId, Local>>,
-}
-
 pub struct RedisSessionBus {
     shared: Arc<Shared>,
     /// `true` after `close_all`; dropping the sender also stops the background tasks.
     stop: watch::Sender<bool>,
+}
+
+/// A Redis client for `url`; `rediss://` verifies the server against the public (webpki)
+/// roots, or only against `ca_pem` when given (a private CA, or the tests' CA).
+///
+/// # Errors
+/// [`BusError::Unavailable`] when the URL or the CA is invalid.
+pub fn client(url: &str, ca_pem: Option<&[u8]>) -> Result<Client, BusError> {
+    if url.starts_with("rediss://") {
+        // The redis crate builds its rustls config with the process-wide provider; with two
+        // providers linked (test builds) rustls refuses to pick one, so name ours, the one
+        // the rest of the server uses. Already installed (by main) is fine.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    }
+    match ca_pem {
+        None => Client::open(url),
+        Some(pem) => Client::build_with_tls(
+            url,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem.to_vec()),
+            },
+        ),
+    }
+    .map_err(|e| unavailable("url", &e))
 }
 
 impl RedisSessionBus {
@@ -95,8 +101,15 @@ impl RedisSessionBus {
     ///
     /// # Errors
     /// [`BusError::Unavailable`] when the URL is invalid or Redis cannot be reached.
-    pub async fn connect(url: &str, key_prefix: &str) -> Result<Arc<Self>, BusError> {
-        let client = Client::open(url).map_err(|e| unavailable("url", &e))?;
+    pub async fn connect(client: Client, key_prefix: &str) -> Result<Arc<Self>, BusError> {
+        Self::connect_with(client, key_prefix, SETTLE).await
+    }
+
+    async fn connect_with(
+        client: Client,
+        key_prefix: &str,
+        settle: Duration,
+    ) -> Result<Arc<Self>, BusError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
@@ -111,119 +124,49 @@ impl RedisSessionBus {
             prefix: key_prefix.to_owned(),
             redis,
             local: Mutex::new(HashMap::new()),
+            settle_secs: settle.as_secs(),
         });
+        shared.mark().await?;
         let channel = shared.channel(&shared.instance);
         // Subscribed before returning: a session opened right after `connect` must already be
         // reachable from other instances.
-        let pubsub = subscribe(&client, &channel).await?;
+        let pubsub = tasks::subscribe(&client, &channel).await?;
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(listen(
+        let renew_now = Arc::new(Notify::new());
+        tokio::spawn(tasks::listen(
             Arc::clone(&shared),
             client,
             channel,
             pubsub,
+            Arc::clone(&renew_now),
             stopped.clone(),
         ));
-        tokio::spawn(renew_periodically(Arc::clone(&shared), stopped));
+        tokio::spawn(tasks::renew_periodically(
+            Arc::clone(&shared),
+            renew_now,
+            stopped,
+        ));
         tracing::info!(instance = %shared.instance, "session bus connected to redis");
         Ok(Arc::new(Self { shared, stop }))
+    }
+
+    /// The bus's command connection, for other fleet-wide state (the shared rate limit).
+    #[must_use]
+    pub fn connection(&self) -> ConnectionManager {
+        self.shared.redis.clone()
     }
 
     /// # Errors
     /// [`BusError::Unavailable`] when Redis does not answer.
     pub async fn ping(&self) -> Result<(), BusError> {
-        redis::cmd("PING")
-            .query_async::<String>(&mut self.shared.redis.clone())
+        self.shared
+            .query::<String>("ping", &redis::cmd("PING"))
             .await
             .map(drop)
-            .map_err(|e| unavailable("ping", &e))
     }
 }
 
 impl Shared {
-    fn key(&self, id: &SessionId) -> String {
-        format!("{}:session:{id}", self.prefix)
-    }
-
-    fn channel(&self, instance: &str) -> String {
-        format!("{}:instance:{instance}", self.prefix)
-    }
-
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<SessionId, Local>) -> T) -> Result<T, BusError> {
-        let mut map = self
-            .local
-            .lock()
-            .map_err(|_| BusError::Unavailable("session map poisoned".into()))?;
-        Ok(f(&mut map))
-    }
-
-    async fn query<T: redis::FromRedisValue>(&self, op: &str, cmd: &Cmd) -> Result<T, BusError> {
-        cmd.query_async(&mut self.redis.clone())
-            .await
-            .map_err(|e| unavailable(op, &e))
-    }
-
-    fn forget_cmd(&self, id: &SessionId) -> Cmd {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(FORGET).arg(1).arg(self.key(id)).arg(&self.instance);
-        cmd
-    }
-
-    /// Renews (or recreates) the records of this instance's live sessions.
-    async fn renew(&self) -> Result<(), BusError> {
-        let owned: Vec<(SessionId, Subject, String)> = self.with(|map| {
-            map.iter()
-                .map(|(id, l)| {
-                    (
-                        id.clone(),
-                        l.subject.clone(),
-                        l.protocol.clone().unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })?;
-        if owned.is_empty() {
-            return Ok(());
-        }
-        let mut pipe = redis::pipe();
-        for (id, subject, protocol) in &owned {
-            pipe.cmd("EVAL")
-                .arg(RENEW)
-                .arg(1)
-                .arg(self.key(id))
-                .arg(TTL_SECS)
-                .arg(&self.instance)
-                .arg(subject.as_str())
-                .arg(protocol)
-                .ignore();
-        }
-        pipe.query_async::<()>(&mut self.redis.clone())
-            .await
-            .map_err(|e| unavailable("renew", &e))?;
-        // A session closed while the renewal ran may have been recreated: delete it again.
-        let closed: Vec<SessionId> = self.with(|map| {
-            owned
-                .into_iter()
-                .map(|(id, _, _)| id)
-                .filter(|id| !map.contains_key(id))
-                .collect()
-        })?;
-        self.forget_all(&closed).await
-    }
-
-    async fn forget_all(&self, ids: &[SessionId]) -> Result<(), BusError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let mut pipe = redis::pipe();
-        for id in ids {
-            pipe.add_command(self.forget_cmd(id)).ignore();
-        }
-        pipe.query_async::<()>(&mut self.redis.clone())
-            .await
-            .map_err(|e| unavailable("close", &e))
-    }
-
     /// Hands a message published by another instance to its local queue.
     fn forward(&self, msg: &Msg) {
         let Ok(envelope) = serde_json::from_slice::<Envelope<'_>>(msg.get_payload_bytes()) else {
@@ -248,6 +191,21 @@ impl Shared {
             }
         }
     }
+
+    /// A record this instance owns but Redis lacks: write it back now and answer from the
+    /// local copy (the owner knows its live sessions better than a restarted Redis).
+    async fn restore_local(&self, id: &SessionId) -> Result<Option<SessionInfo>, BusError> {
+        let info = self.with(|map| {
+            map.get(id).map(|l| SessionInfo {
+                subject: l.subject.clone(),
+                protocol: l.protocol.clone(),
+            })
+        })?;
+        if info.is_some() {
+            self.renew(Some(id)).await?;
+        }
+        Ok(info)
+    }
 }
 
 /// Keeps the reason short and free of connection details (the URL may hold a password).
@@ -265,78 +223,9 @@ fn unavailable(op: &str, e: &RedisError) -> BusError {
     BusError::Unavailable(format!("redis {op}: {reason}"))
 }
 
-async fn subscribe(client: &Client, channel: &str) -> Result<PubSub, BusError> {
-    let attempt = async {
-        let mut pubsub = client.get_async_pubsub().await?;
-        pubsub.subscribe(channel).await?;
-        Ok::<_, RedisError>(pubsub)
-    };
-    match timeout(CONNECT_TIMEOUT, attempt).await {
-        Ok(Ok(pubsub)) => Ok(pubsub),
-        Ok(Err(e)) => Err(unavailable("subscribe", &e)),
-        Err(_) => Err(BusError::Unavailable("redis subscribe: timed out".into())),
-    }
-}
-
-/// Forwards published messages until stopped, resubscribing when the connection is lost.
-async fn listen(
-    shared: Arc<Shared>,
-    client: Client,
-    channel: String,
-    pubsub: PubSub,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut pubsub = pubsub;
-    loop {
-        let (mut sink, mut messages) = pubsub.split();
-        // A half-open TCP connection delivers nothing and reports nothing: ping it.
-        let mut health = interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
-        let lost = loop {
-            tokio::select! {
-                _ = stop.changed() => return,
-                msg = messages.next() => match msg {
-                    Some(msg) => shared.forward(&msg),
-                    None => break "connection closed",
-                },
-                _ = health.tick() => {
-                    let pong = timeout(RESPONSE_TIMEOUT, sink.ping::<redis::Value>()).await;
-                    if !matches!(pong, Ok(Ok(_))) {
-                        break "ping failed";
-                    }
-                }
-            }
-        };
-        tracing::warn!(
-            reason = lost,
-            "session bus subscription lost, resubscribing"
-        );
-        let mut backoff = Duration::from_millis(100);
-        pubsub = loop {
-            match subscribe(&client, &channel).await {
-                Ok(pubsub) => break pubsub,
-                Err(e) => tracing::warn!(error = %e, "session bus cannot resubscribe"),
-            }
-            tokio::select! {
-                _ = stop.changed() => return,
-                () = tokio::time::sleep(backoff) => {}
-            }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        };
-    }
-}
-
-async fn renew_periodically(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let mut every = interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stop.changed() => return,
-            _ = every.tick() => {}
-        }
-        if let Err(e) = shared.renew().await {
-            tracing::warn!(error = %e, "cannot renew session records");
-        }
-    }
+/// A record that may still come back: its owner has not re-registered it since Redis lost it.
+fn restoring() -> BusError {
+    BusError::Unavailable("session records are being restored after Redis lost them".into())
 }
 
 #[async_trait::async_trait]
@@ -383,24 +272,26 @@ impl SessionBus for RedisSessionBus {
 
     async fn info(&self, id: &SessionId) -> Result<SessionInfo, BusError> {
         let shared = &self.shared;
-        let mut cmd = redis::cmd("HMGET");
-        cmd.arg(shared.key(id)).arg("subject").arg("protocol");
-        let (subject, protocol): (Option<String>, Option<String>) =
-            shared.query("info", &cmd).await?;
-        let subject = subject.ok_or(BusError::UnknownSession)?;
-        Ok(SessionInfo {
-            subject: Subject::new(subject),
-            protocol,
-        })
+        let missing = match shared.lookup(id, &["subject", "protocol"]).await? {
+            Lookup::Found(fields) => {
+                let mut fields = fields.into_iter();
+                if let Some(subject) = fields.next().flatten() {
+                    return Ok(SessionInfo {
+                        subject: Subject::new(subject),
+                        protocol: fields.next().flatten(),
+                    });
+                }
+                BusError::UnknownSession
+            }
+            Lookup::Restoring => restoring(),
+            Lookup::Unknown => BusError::UnknownSession,
+        };
+        shared.restore_local(id).await?.ok_or(missing)
     }
 
     async fn set_protocol(&self, id: &SessionId, version: &str) -> Result<(), BusError> {
         let shared = &self.shared;
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(SET_PROTOCOL)
-            .arg(1)
-            .arg(shared.key(id))
-            .arg(version);
+        let cmd = shared.set_protocol_cmd(id, version);
         if shared.query::<i64>("set protocol", &cmd).await? == 0 {
             return Err(BusError::UnknownSession);
         }
@@ -416,9 +307,11 @@ impl SessionBus for RedisSessionBus {
         if let Some(tx) = shared.with(|map| map.get(id).map(|l| l.tx.clone()))? {
             return tx.send(message).await.map_err(|_| BusError::UnknownSession);
         }
-        let mut cmd = redis::cmd("HGET");
-        cmd.arg(shared.key(id)).arg("instance");
-        let owner: Option<String> = shared.query("deliver", &cmd).await?;
+        let owner = match shared.lookup(id, &["instance"]).await? {
+            Lookup::Found(fields) => fields.into_iter().next().flatten(),
+            Lookup::Restoring => return Err(restoring()),
+            Lookup::Unknown => None,
+        };
         // A record naming this instance without a local stream is stale (closed mid-renewal).
         let owner = owner
             .filter(|owner| *owner != shared.instance)
@@ -433,7 +326,7 @@ impl SessionBus for RedisSessionBus {
         cmd.arg(shared.channel(&owner)).arg(payload);
         // Nobody listening: the owner died (its record outlives it until the TTL) or is
         // resubscribing; either way the stream will not see this message.
-        if shared.query::<i64>("deliver", &cmd).await? == 0 {
+        if shared.query_once::<i64>("deliver", &cmd).await? == 0 {
             return Err(BusError::UnknownSession);
         }
         Ok(())

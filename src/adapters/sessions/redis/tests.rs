@@ -1,32 +1,42 @@
-//! Against the real local Redis (`REDIS_URL`, default redis://127.0.0.1:6379).
+//! Against a real Redis: a private `redis-server` per test (see `tests/support`).
+
+use redis::aio::ConnectionManager;
+use tokio::time::timeout;
 
 use super::*;
+use crate::redis_server::RedisServer;
 
 /// Generous: only reached when something is broken.
 const WAIT: Duration = Duration::from_secs(5);
 
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-/// A random prefix per test keeps parallel tests apart on one Redis.
+/// A random prefix per test keeps tests apart on a shared `NEONPANEL_TEST_REDIS_URL`.
 fn prefix() -> String {
     format!("neonpanel-mcp-test-{}", uuid::Uuid::new_v4().simple())
 }
 
-async fn instance(prefix: &str) -> Arc<RedisSessionBus> {
-    let url = redis_url();
-    RedisSessionBus::connect(&url, prefix)
+/// An instance in the steady state: a missing record is unknown at once (no settle window).
+async fn instance(redis: &RedisServer, prefix: &str) -> Arc<RedisSessionBus> {
+    RedisSessionBus::connect_with(client(&redis.url(), None).unwrap(), prefix, Duration::ZERO)
         .await
-        .unwrap_or_else(|e| panic!("these tests need Redis at {url} (set REDIS_URL): {e}"))
+        .unwrap()
 }
 
-async fn raw() -> ConnectionManager {
-    Client::open(redis_url())
+async fn raw(redis: &RedisServer) -> ConnectionManager {
+    Client::open(redis.url())
         .unwrap()
         .get_connection_manager()
         .await
         .unwrap()
+}
+
+/// The test's Redis, or return early (reported as skipped) when there is none.
+macro_rules! redis_or_skip {
+    ($test:literal) => {
+        match RedisServer::start($test) {
+            Some(redis) => redis,
+            None => return,
+        }
+    };
 }
 
 async fn next(inbox: &mut SessionInbox) -> Option<String> {
@@ -37,9 +47,13 @@ async fn next(inbox: &mut SessionInbox) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_delivered_through_another_instance_arrive_in_order() {
+    let redis = redis_or_skip!("messages_delivered_through_another_instance_arrive_in_order");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&prefix).await, instance(&prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, mut inbox) = a.open(Subject::new("alice")).await.unwrap();
 
     // Act
@@ -58,9 +72,15 @@ async fn messages_delivered_through_another_instance_arrive_in_order() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn info_through_another_instance_shows_the_owner_subject_and_protocol_set_there() {
+    let redis = redis_or_skip!(
+        "info_through_another_instance_shows_the_owner_subject_and_protocol_set_there"
+    );
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&prefix).await, instance(&prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, _inbox) = a.open(Subject::new("alice")).await.unwrap();
     assert_eq!(b.info(&id).await.unwrap().protocol, None);
 
@@ -77,8 +97,9 @@ async fn info_through_another_instance_shows_the_owner_subject_and_protocol_set_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_session_is_unknown_to_every_operation() {
+    let redis = redis_or_skip!("an_unknown_session_is_unknown_to_every_operation");
     // Arrange
-    let bus = instance(&prefix()).await;
+    let bus = instance(&redis, &prefix()).await;
     let id = SessionId::new("nope");
 
     // Act
@@ -94,9 +115,13 @@ async fn an_unknown_session_is_unknown_to_every_operation() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn closing_on_the_owner_makes_the_session_unknown_to_other_instances() {
+    let redis = redis_or_skip!("closing_on_the_owner_makes_the_session_unknown_to_other_instances");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&prefix).await, instance(&prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, _inbox) = a.open(Subject::new("alice")).await.unwrap();
 
     // Act
@@ -116,9 +141,13 @@ async fn closing_on_the_owner_makes_the_session_unknown_to_other_instances() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn close_on_another_instance_leaves_the_owner_session_open() {
+    let redis = redis_or_skip!("close_on_another_instance_leaves_the_owner_session_open");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&prefix).await, instance(&prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, mut inbox) = a.open(Subject::new("alice")).await.unwrap();
 
     // Act
@@ -131,9 +160,13 @@ async fn close_on_another_instance_leaves_the_owner_session_open() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn close_all_ends_every_local_inbox_and_forgets_its_sessions() {
+    let redis = redis_or_skip!("close_all_ends_every_local_inbox_and_forgets_its_sessions");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&prefix).await, instance(&prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (first, mut first_inbox) = a.open(Subject::new("alice")).await.unwrap();
     let (second, mut second_inbox) = a.open(Subject::new("bob")).await.unwrap();
     let (elsewhere, _elsewhere_inbox) = b.open(Subject::new("carol")).await.unwrap();
@@ -156,11 +189,12 @@ async fn close_all_ends_every_local_inbox_and_forgets_its_sessions() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_records_expire_unless_renewed() {
+    let redis = redis_or_skip!("session_records_expire_unless_renewed");
     // Arrange
     let prefix = prefix();
-    let bus = instance(&prefix).await;
+    let bus = instance(&redis, &prefix).await;
     let (id, _inbox) = bus.open(Subject::new("alice")).await.unwrap();
-    let mut redis = raw().await;
+    let mut redis = raw(&redis).await;
 
     // Act
     let ttl: i64 = redis::cmd("TTL")
@@ -175,12 +209,16 @@ async fn session_records_expire_unless_renewed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn renewal_restores_records_that_redis_lost() {
+    let redis = redis_or_skip!("renewal_restores_records_that_redis_lost");
     // Arrange
     let prefix = prefix();
-    let (a, b) = (instance(&prefix).await, instance(&prefix).await);
+    let (a, b) = (
+        instance(&redis, &prefix).await,
+        instance(&redis, &prefix).await,
+    );
     let (id, mut inbox) = a.open(Subject::new("alice")).await.unwrap();
     a.set_protocol(&id, "2025-03-26").await.unwrap();
-    let mut redis = raw().await;
+    let mut redis = raw(&redis).await;
     let _: i64 = redis::cmd("DEL")
         .arg(a.shared.key(&id))
         .query_async(&mut redis)
@@ -189,7 +227,7 @@ async fn renewal_restores_records_that_redis_lost() {
     assert_eq!(b.info(&id).await, Err(BusError::UnknownSession));
 
     // Act
-    a.shared.renew().await.unwrap();
+    a.shared.renew(None).await.unwrap();
 
     // Assert
     let info = b.info(&id).await.unwrap();
@@ -201,11 +239,12 @@ async fn renewal_restores_records_that_redis_lost() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dropping_the_bus_ends_its_subscription() {
+    let redis = redis_or_skip!("dropping_the_bus_ends_its_subscription");
     // Arrange
     let prefix = prefix();
-    let bus = instance(&prefix).await;
+    let bus = instance(&redis, &prefix).await;
     let channel = bus.shared.channel(&bus.shared.instance);
-    let redis = raw().await;
+    let redis = raw(&redis).await;
     let subscribers = |mut redis: ConnectionManager, channel: String| async move {
         let (_, count): (String, i64) = redis::cmd("PUBSUB")
             .arg("NUMSUB")
@@ -232,14 +271,16 @@ async fn dropping_the_bus_ends_its_subscription() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ping_answers_while_redis_is_up() {
-    let bus = instance(&prefix()).await;
+    let redis = redis_or_skip!("ping_answers_while_redis_is_up");
+    let bus = instance(&redis, &prefix()).await;
     assert_eq!(bus.ping().await, Ok(()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_redis_is_unavailable_without_revealing_the_url() {
     // Act: port 1 refuses connections.
-    let result = RedisSessionBus::connect("redis://:hunter2@127.0.0.1:1", &prefix()).await;
+    let client = client("redis://:hunter2@127.0.0.1:1", None).unwrap();
+    let result = RedisSessionBus::connect(client, &prefix()).await;
 
     // Assert
     let Err(BusError::Unavailable(reason)) = result else {
@@ -250,3 +291,6 @@ async fn an_unreachable_redis_is_unavailable_without_revealing_the_url() {
         "{reason}"
     );
 }
+
+// After the helpers and macros above, which it uses.
+mod recovery;
