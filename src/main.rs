@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use neonpanel_mcp::adapters::oauth_client::{TokenRequest, obtain_token};
 use neonpanel_mcp::adapters::outbound::{Outbound, OutboundConfig};
 use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
-use neonpanel_mcp::app::wiring::{App, AppParts};
+use neonpanel_mcp::app::wiring::App;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
@@ -101,28 +101,12 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `check`: validate the configuration, then run the deep checks once.
+/// `check`: validate the configuration, then prove every dependency of a tool call once.
 async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let config = match load(settings) {
-        Ok(config) => config,
-        Err(code) => return Ok(code),
-    };
-    println!("configuration: ok");
-    let parts = AppParts::from_config(&config).await?;
-    let checks = parts.probe.run().await;
-    for c in &checks {
-        println!(
-            "{}: {} ({})",
-            c.name,
-            if c.ok { "ok" } else { "FAILED" },
-            c.detail
-        );
+    match load(settings) {
+        Ok(config) => cli::check::run(&config).await,
+        Err(code) => Ok(code),
     }
-    Ok(if checks.iter().all(|c| c.ok) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
 /// `token`: runs the browser flow and prints the access token on stdout (alone, for `$(…)`).

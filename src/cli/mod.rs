@@ -3,3 +3,4 @@
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod check;

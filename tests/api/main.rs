@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+mod child;
+mod commands;
 mod doubles;
 mod helpers;
 mod limits;
