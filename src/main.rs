@@ -3,11 +3,8 @@
 mod cli;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use neonpanel_mcp::adapters::oauth_client::{TokenRequest, obtain_token};
-use neonpanel_mcp::adapters::outbound::{Outbound, OutboundConfig};
 use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
 use neonpanel_mcp::app::wiring::App;
 use tracing_subscriber::EnvFilter;
@@ -42,23 +39,8 @@ enum Command {
         #[command(flatten)]
         settings: Box<Settings>,
     },
-    /// Obtain an access token with Authorization Code + PKCE and a loopback redirect.
-    Token {
-        /// The authorization server (its RFC 8414 metadata is discovered).
-        #[arg(long)]
-        issuer: String,
-        /// A registered client id; without one the client registers itself (RFC 7591).
-        #[arg(long)]
-        client_id: Option<String>,
-        #[arg(long, default_value = "openid neonpanel:read")]
-        scope: String,
-        /// The MCP server's canonical URL, sent as the RFC 8707 resource (the audience).
-        #[arg(long)]
-        resource: Option<String>,
-        /// Sandbox only: approve as this demo user (alice, bob, carol) without a browser.
-        #[arg(long)]
-        auto_approve: Option<String>,
-    },
+    /// Obtain an access token for the MCP server (Authorization Code + PKCE, loopback redirect).
+    Token(cli::token::TokenArgs),
     /// Validate the configuration and run the deep health checks.
     Check {
         #[command(flatten)]
@@ -109,30 +91,6 @@ async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `token`: runs the browser flow and prints the access token on stdout (alone, for `$(…)`).
-async fn token(request: TokenRequest) -> anyhow::Result<ExitCode> {
-    let outbound = Outbound::new(&OutboundConfig::default());
-    let answer = obtain_token(&outbound, &request, |url| {
-        eprintln!("Open this URL in a browser to sign in:\n\n  {url}\n");
-        // Best effort: most desktops have one of these; the URL above always works.
-        for opener in ["xdg-open", "open"] {
-            if std::process::Command::new(opener).arg(url).spawn().is_ok() {
-                break;
-            }
-        }
-    })
-    .await?;
-    let Some(access_token) = answer.get("access_token").and_then(|t| t.as_str()) else {
-        anyhow::bail!("the token endpoint answered without an access_token");
-    };
-    println!("{access_token}");
-    let scope = answer.get("scope").and_then(|s| s.as_str()).unwrap_or("-");
-    if let Some(expires) = answer.get("expires_in") {
-        eprintln!("(expires in {expires} s; scope: {scope})");
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let _ = dotenvy::dotenv();
@@ -147,23 +105,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             sandbox_port,
             settings,
         }) => cli::sandbox::run(*settings, sandbox_port).await,
-        Some(Command::Token {
-            issuer,
-            client_id,
-            scope,
-            resource,
-            auto_approve,
-        }) => {
-            token(TokenRequest {
-                issuer,
-                client_id,
-                scope,
-                resource,
-                auto_approve,
-                wait: Duration::from_secs(300),
-            })
-            .await
-        }
+        Some(Command::Token(args)) => cli::token::run(args).await,
         Some(Command::Check { settings }) => check(&settings).await,
     }
 }

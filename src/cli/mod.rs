@@ -4,3 +4,4 @@
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod check;
+pub mod token;
