@@ -4,7 +4,7 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
 use neonpanel_mcp::app::wiring::App;
 use tracing_subscriber::EnvFilter;
@@ -31,14 +31,7 @@ enum Command {
     },
     /// Run the server against the built-in NeonPanel sandbox (no configuration needed).
     #[cfg(feature = "sandbox")]
-    Sandbox {
-        /// Port of the sandbox (OAuth issuer and NeonPanel API).
-        #[arg(long, env = "SANDBOX_PORT", default_value_t = 3001)]
-        sandbox_port: u16,
-        /// Server settings; those that wire it to NeonPanel are replaced by the sandbox's.
-        #[command(flatten)]
-        settings: Box<Settings>,
-    },
+    Sandbox(Box<cli::sandbox::SandboxArgs>),
     /// Obtain an access token for the MCP server (Authorization Code + PKCE, loopback redirect).
     Token(cli::token::TokenArgs),
     /// Validate the configuration and run the deep health checks.
@@ -91,20 +84,33 @@ async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Parses the command line; `sandbox --help` leaves out the settings the sandbox replaces.
+fn parse_cli() -> Cli {
+    #[allow(unused_mut)] // mutated only with the sandbox feature
+    let mut command = Cli::command();
+    #[cfg(feature = "sandbox")]
+    {
+        command = command.mut_subcommand("sandbox", |mut sandbox| {
+            for id in cli::sandbox::REPLACED_SETTINGS {
+                sandbox = sandbox.mut_arg(*id, |arg| arg.hide(true));
+            }
+            sandbox
+        });
+    }
+    Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let _ = dotenvy::dotenv();
     // One TLS crypto backend for the whole process, the one jsonwebtoken also uses.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
+    let cli = parse_cli();
     match cli.command {
         None => serve(&cli.settings).await,
         Some(Command::Serve { settings }) => serve(&settings).await,
         #[cfg(feature = "sandbox")]
-        Some(Command::Sandbox {
-            sandbox_port,
-            settings,
-        }) => cli::sandbox::run(*settings, sandbox_port).await,
+        Some(Command::Sandbox(args)) => cli::sandbox::run(*args).await,
         Some(Command::Token(args)) => cli::token::run(args).await,
         Some(Command::Check { settings }) => check(&settings).await,
     }

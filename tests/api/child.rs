@@ -19,7 +19,10 @@ pub fn empty_dir() -> PathBuf {
 /// `neonpanel-mcp` with a cleared environment, run from an empty directory.
 pub fn binary() -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_neonpanel-mcp"));
-    command.env_clear().current_dir(empty_dir()).kill_on_drop(true);
+    command
+        .env_clear()
+        .current_dir(empty_dir())
+        .kill_on_drop(true);
     command
 }
 

@@ -24,7 +24,10 @@ fn sandbox_env(world: &SandboxWorld) -> Vec<(&'static str, String)> {
         ("NEONPANEL_OAUTH_TOKEN_URL", world.sandbox.token_url()),
         ("NEONPANEL_CLIENT_ID", id),
         ("NEONPANEL_CLIENT_SECRET", secret),
-        ("NEONPANEL_IAT_AUDIENCE", world.sandbox.api_audience().to_owned()),
+        (
+            "NEONPANEL_IAT_AUDIENCE",
+            world.sandbox.api_audience().to_owned(),
+        ),
         ("NEONPANEL_HTTP_TIMEOUT_MS", "3000".to_owned()),
     ]
 }
@@ -131,7 +134,10 @@ async fn check_fails_when_the_api_and_the_user_jwt_endpoint_are_unreachable() {
     let mut env = sandbox_env(&world);
     env.retain(|(k, _)| !["NEONPANEL_API_BASE", "NEONPANEL_USER_JWT_URL"].contains(k));
     env.push(("NEONPANEL_API_BASE", closed.clone()));
-    env.push(("NEONPANEL_USER_JWT_URL", format!("{closed}/oauth2/user-jwt")));
+    env.push((
+        "NEONPANEL_USER_JWT_URL",
+        format!("{closed}/oauth2/user-jwt"),
+    ));
 
     // Act
     let (output, stdout) = check(&env, None).await;
@@ -139,7 +145,10 @@ async fn check_fails_when_the_api_and_the_user_jwt_endpoint_are_unreachable() {
     // Assert
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(line(&stdout, "neonpanel_api").contains("FAIL"), "{stdout}");
-    assert!(line(&stdout, "user_credential").contains("FAIL"), "{stdout}");
+    assert!(
+        line(&stdout, "user_credential").contains("FAIL"),
+        "{stdout}"
+    );
     assert!(line(&stdout, "jwks").contains(": ok"), "{stdout}");
 }
 
@@ -148,10 +157,7 @@ async fn check_with_an_unreachable_redis_still_prints_every_other_result() {
     // Arrange
     let world = sandbox_world().await;
     let mut env = sandbox_env(&world);
-    env.push((
-        "REDIS_URL",
-        format!("redis://127.0.0.1:{}", closed_port()),
-    ));
+    env.push(("REDIS_URL", format!("redis://127.0.0.1:{}", closed_port())));
 
     // Act
     let (output, stdout) = check(&env, None).await;
@@ -198,13 +204,24 @@ async fn the_token_command_signs_in_against_the_sandbox_and_its_token_works() {
 
     // Act: non-interactively approved as carol.
     let output = token(
-        &["--issuer", &issuer, "--resource", &world.resource, "--auto-approve", "carol"],
+        &[
+            "--issuer",
+            &issuer,
+            "--resource",
+            &world.resource,
+            "--auto-approve",
+            "carol",
+        ],
         &[],
     )
     .await;
 
     // Assert
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     let body = list_accounts_with(&world, &token).await;
     assert_eq!(
@@ -218,7 +235,12 @@ async fn the_token_command_without_resource_refuses_and_says_why() {
     let world = sandbox_world().await;
 
     let output = token(
-        &["--issuer", world.sandbox.issuer(), "--auto-approve", "carol"],
+        &[
+            "--issuer",
+            world.sandbox.issuer(),
+            "--auto-approve",
+            "carol",
+        ],
         &[],
     )
     .await;
@@ -236,9 +258,17 @@ async fn the_token_command_without_resource_refuses_and_says_why() {
 async fn the_token_command_finds_the_issuer_in_the_servers_protected_resource_metadata() {
     let world = sandbox_world().await;
 
-    let output = token(&["--resource", &world.resource, "--auto-approve", "bob"], &[]).await;
+    let output = token(
+        &["--resource", &world.resource, "--auto-approve", "bob"],
+        &[],
+    )
+    .await;
 
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     let body = list_accounts_with(&world, &token).await;
     assert_eq!(
@@ -265,7 +295,14 @@ async fn the_token_command_keeps_a_failing_browser_opener_quiet() {
 
     // Act: nobody comes back from the browser; the command gives up after a second.
     let output = token(
-        &["--issuer", world.sandbox.issuer(), "--resource", &world.resource, "--wait-secs", "1"],
+        &[
+            "--issuer",
+            world.sandbox.issuer(),
+            "--resource",
+            &world.resource,
+            "--wait-secs",
+            "1",
+        ],
         &[
             ("PATH", format!("{}:/usr/bin:/bin", bin.display())),
             ("DISPLAY", ":0".to_owned()),

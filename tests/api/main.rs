@@ -19,6 +19,7 @@ mod oauth_flow;
 mod protocol_rules;
 mod proxy;
 mod real;
+mod sandbox_cli;
 mod sandbox_e2e;
 mod schema;
 mod shutdown;
