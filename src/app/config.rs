@@ -1,4 +1,4 @@
-//! Typed configuration (CONTRACT §8), loaded once from the environment (and `.env`) or the
+//! Typed configuration (docs/design.md §8), loaded once from the environment (and `.env`) or the
 //! equivalent `--flags`, validated as a whole so that startup reports every problem at once.
 
 use std::collections::HashMap;
@@ -190,7 +190,7 @@ pub struct ClientSettings {
     pub auth: ClientAuth,
 }
 
-/// Where user credentials come from (CONTRACT §4: the first configured wins).
+/// Where user credentials come from (docs/design.md §4: the first configured wins).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UserSourceSettings {
     UserJwtEndpoint(String),

@@ -1,4 +1,4 @@
-//! A tool call that ran and failed: rendered as an `isError` result (CONTRACT §7).
+//! A tool call that ran and failed: rendered as an `isError` result (docs/design.md §7).
 
 use serde_json::{Value, json};
 

@@ -185,7 +185,7 @@ impl AppParts {
             clock,
         );
         let outbound_for_metadata = outbound.clone();
-        // Several instances share legacy SSE sessions through Redis (ARCHITECTURE "Scaling out").
+        // Several instances share legacy SSE sessions through Redis (README, "Running in production").
         let redis = match &config.redis_url {
             Some(url) => Some(
                 RedisSessionBus::connect(url.expose(), "neonpanel-mcp")
