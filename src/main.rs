@@ -3,13 +3,10 @@
 mod cli;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use neonpanel_mcp::adapters::oauth_client::{TokenRequest, obtain_token};
-use neonpanel_mcp::adapters::outbound::{Outbound, OutboundConfig};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
-use neonpanel_mcp::app::wiring::{App, AppParts};
+use neonpanel_mcp::app::wiring::App;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
@@ -34,31 +31,9 @@ enum Command {
     },
     /// Run the server against the built-in NeonPanel sandbox (no configuration needed).
     #[cfg(feature = "sandbox")]
-    Sandbox {
-        /// Port of the sandbox (OAuth issuer and NeonPanel API).
-        #[arg(long, env = "SANDBOX_PORT", default_value_t = 3001)]
-        sandbox_port: u16,
-        /// Server settings; those that wire it to NeonPanel are replaced by the sandbox's.
-        #[command(flatten)]
-        settings: Box<Settings>,
-    },
-    /// Obtain an access token with Authorization Code + PKCE and a loopback redirect.
-    Token {
-        /// The authorization server (its RFC 8414 metadata is discovered).
-        #[arg(long)]
-        issuer: String,
-        /// A registered client id; without one the client registers itself (RFC 7591).
-        #[arg(long)]
-        client_id: Option<String>,
-        #[arg(long, default_value = "openid neonpanel:read")]
-        scope: String,
-        /// The MCP server's canonical URL, sent as the RFC 8707 resource (the audience).
-        #[arg(long)]
-        resource: Option<String>,
-        /// Sandbox only: approve as this demo user (alice, bob, carol) without a browser.
-        #[arg(long)]
-        auto_approve: Option<String>,
-    },
+    Sandbox(Box<cli::sandbox::SandboxArgs>),
+    /// Obtain an access token for the MCP server (Authorization Code + PKCE, loopback redirect).
+    Token(cli::token::TokenArgs),
     /// Validate the configuration and run the deep health checks.
     Check {
         #[command(flatten)]
@@ -101,52 +76,28 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `check`: validate the configuration, then run the deep checks once.
+/// `check`: validate the configuration, then prove every dependency of a tool call once.
 async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let config = match load(settings) {
-        Ok(config) => config,
-        Err(code) => return Ok(code),
-    };
-    println!("configuration: ok");
-    let parts = AppParts::from_config(&config).await?;
-    let checks = parts.probe.run().await;
-    for c in &checks {
-        println!(
-            "{}: {} ({})",
-            c.name,
-            if c.ok { "ok" } else { "FAILED" },
-            c.detail
-        );
+    match load(settings) {
+        Ok(config) => cli::check::run(&config).await,
+        Err(code) => Ok(code),
     }
-    Ok(if checks.iter().all(|c| c.ok) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
-/// `token`: runs the browser flow and prints the access token on stdout (alone, for `$(…)`).
-async fn token(request: TokenRequest) -> anyhow::Result<ExitCode> {
-    let outbound = Outbound::new(&OutboundConfig::default());
-    let answer = obtain_token(&outbound, &request, |url| {
-        eprintln!("Open this URL in a browser to sign in:\n\n  {url}\n");
-        // Best effort: most desktops have one of these; the URL above always works.
-        for opener in ["xdg-open", "open"] {
-            if std::process::Command::new(opener).arg(url).spawn().is_ok() {
-                break;
+/// Parses the command line; `sandbox --help` leaves out the settings the sandbox replaces.
+fn parse_cli() -> Cli {
+    #[allow(unused_mut)] // mutated only with the sandbox feature
+    let mut command = Cli::command();
+    #[cfg(feature = "sandbox")]
+    {
+        command = command.mut_subcommand("sandbox", |mut sandbox| {
+            for id in cli::sandbox::REPLACED_SETTINGS {
+                sandbox = sandbox.mut_arg(*id, |arg| arg.hide(true));
             }
-        }
-    })
-    .await?;
-    let Some(access_token) = answer.get("access_token").and_then(|t| t.as_str()) else {
-        anyhow::bail!("the token endpoint answered without an access_token");
-    };
-    println!("{access_token}");
-    let scope = answer.get("scope").and_then(|s| s.as_str()).unwrap_or("-");
-    if let Some(expires) = answer.get("expires_in") {
-        eprintln!("(expires in {expires} s; scope: {scope})");
+            sandbox
+        });
     }
-    Ok(ExitCode::SUCCESS)
+    Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
 }
 
 #[tokio::main]
@@ -154,32 +105,13 @@ async fn main() -> anyhow::Result<ExitCode> {
     let _ = dotenvy::dotenv();
     // One TLS crypto backend for the whole process, the one jsonwebtoken also uses.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
+    let cli = parse_cli();
     match cli.command {
         None => serve(&cli.settings).await,
         Some(Command::Serve { settings }) => serve(&settings).await,
         #[cfg(feature = "sandbox")]
-        Some(Command::Sandbox {
-            sandbox_port,
-            settings,
-        }) => cli::sandbox::run(*settings, sandbox_port).await,
-        Some(Command::Token {
-            issuer,
-            client_id,
-            scope,
-            resource,
-            auto_approve,
-        }) => {
-            token(TokenRequest {
-                issuer,
-                client_id,
-                scope,
-                resource,
-                auto_approve,
-                wait: Duration::from_secs(300),
-            })
-            .await
-        }
+        Some(Command::Sandbox(args)) => cli::sandbox::run(*args).await,
+        Some(Command::Token(args)) => cli::token::run(args).await,
         Some(Command::Check { settings }) => check(&settings).await,
     }
 }

@@ -18,7 +18,7 @@ const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct OutboundConfig {
     pub connect_timeout: Duration,
-    /// Whole call: connect, send, wait and read (CONTRACT §5 `NEONPANEL_HTTP_TIMEOUT_MS`).
+    /// Whole call: connect, send, wait and read (docs/design.md §5 `NEONPANEL_HTTP_TIMEOUT_MS`).
     pub total_timeout: Duration,
     pub max_inflight: usize,
 }

@@ -1,4 +1,4 @@
-//! Chooses and obtains the NeonPanel credential of one tool call (CONTRACT §4), and enforces
+//! Chooses and obtains the NeonPanel credential of one tool call (docs/design.md §4), and enforces
 //! the account-reach invariant for service-token calls.
 
 use std::sync::Arc;

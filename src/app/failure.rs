@@ -1,4 +1,4 @@
-//! A tool call that ran and failed: rendered as an `isError` result (CONTRACT §7).
+//! A tool call that ran and failed: rendered as an `isError` result (docs/design.md §7).
 //!
 //! One voice for every message a model reads: each kind of failure has a fixed text (listed in
 //! README "Error messages") that says what happened and what to do next, names arguments as

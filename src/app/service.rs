@@ -312,7 +312,7 @@ fn failure_result(failure: &ToolFailure) -> Value {
     Value::Object(result)
 }
 
-/// The `tools/list` entry of one tool (CONTRACT §6).
+/// The `tools/list` entry of one tool (docs/design.md §6).
 fn describe(spec: &ToolSpec, mode: &str, scopes: &ScopeSet) -> Value {
     let schemes = json!([{ "type": "oauth2", "scopes": scopes.iter().collect::<Vec<_>>() }]);
     json!({

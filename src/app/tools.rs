@@ -131,7 +131,7 @@ impl ToolRunner {
     }
 
     /// Runs `body` with a credential; on an upstream 401 the credential is evicted and the
-    /// body runs once more with a fresh one (CONTRACT §4).
+    /// body runs once more with a fresh one (docs/design.md §4).
     async fn with_grant<F, Fut>(
         &self,
         caller: &Caller,

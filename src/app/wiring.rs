@@ -218,7 +218,7 @@ impl AppParts {
         )
         .with_metrics(metrics.clone());
         let outbound_for_metadata = outbound.clone();
-        // Several instances share legacy SSE sessions through Redis (ARCHITECTURE "Scaling out").
+        // Several instances share legacy SSE sessions through Redis (README, "Running in production").
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url, config.redis_ca_file.as_deref()).await?),
             None => None,
@@ -266,7 +266,7 @@ impl AppParts {
 }
 
 /// The Redis session bus, over TLS for `rediss://` (trusting `ca_file` when given).
-async fn connect_redis(
+pub async fn connect_redis(
     url: &Secret,
     ca_file: Option<&Path>,
 ) -> Result<Arc<RedisSessionBus>, StartupError> {

@@ -1,9 +1,10 @@
 //! `neonpanel-mcp sandbox`: the built-in NeonPanel stand-in plus the real server wired to it,
 //! exactly as in production (JWKS over HTTP, user-JWT exchange, API calls over sockets).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
+use clap::Args;
 use neonpanel_mcp::app::config::Settings;
 use neonpanel_mcp::app::wiring::App;
 use neonpanel_mcp::domain::secret::Secret;
@@ -21,17 +22,62 @@ fn with_inspector(listed: Option<&str>) -> String {
     }
 }
 
+/// `neonpanel-mcp sandbox` flags: its own, then the server settings it keeps.
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// Port of the sandbox (OAuth issuer and NeonPanel API); 0 picks a free one.
+    #[arg(long, env = "SANDBOX_PORT", default_value_t = 3001)]
+    pub sandbox_port: u16,
+    /// Public base URL of the MCP server when it is reached through a container port, proxy
+    /// or tunnel, such as https://abc.example.dev: the MCP URLs, the resource and the token
+    /// audience name it. Default http://HOST:PORT (localhost when HOST is 0.0.0.0).
+    #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Public base URL of the sandbox itself (OAuth issuer, sign-in page, API), for the same
+    /// reasons. Default http://HOST:SANDBOX_PORT (localhost when HOST is 0.0.0.0).
+    #[arg(long, env = "SANDBOX_PUBLIC_URL", value_name = "URL")]
+    pub sandbox_public_url: Option<String>,
+    /// Server settings; those that wire it to NeonPanel are the sandbox's (not listed here).
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// Settings [`settings_for`] replaces: hidden from `sandbox --help`, which lists only what
+/// the sandbox honours.
+pub const REPLACED_SETTINGS: &[&str] = &[
+    "resource_url",
+    "oauth_issuer",
+    "oauth_jwks_uri",
+    "oauth_required_scopes",
+    "oauth_expected_audience",
+    "api_base",
+    "user_jwt_url",
+    "token_introspect_url",
+    "token_exchange",
+    "allow_token_passthrough",
+    "oauth_token_url",
+    "client_id",
+    "client_secret",
+    "iat_audience",
+];
+
 /// `base` (from the environment and flags) with everything that names NeonPanel pointed at
 /// `sandbox`; logging, limits, timeouts and the rest keep the operator's values.
 #[must_use]
-pub fn settings_for(sandbox: &Sandbox, base: Settings, host: &str, port: u16) -> Settings {
+pub fn settings_for(
+    sandbox: &Sandbox,
+    base: Settings,
+    host: &str,
+    port: u16,
+    public: &str,
+) -> Settings {
     let (client_id, client_secret) = sandbox.service_client();
     let allowed_origins = with_inspector(base.allowed_origins.as_deref());
     let cors_allowed_origins = with_inspector(base.cors_allowed_origins.as_deref());
     Settings {
         host: Some(host.to_owned()),
         port: Some(port),
-        resource_url: Some(format!("http://{host}:{port}/mcp")),
+        resource_url: Some(format!("{public}/mcp")),
         oauth_issuer: Some(sandbox.issuer().to_owned()),
         oauth_jwks_uri: Some(sandbox.jwks_uri()),
         oauth_required_scopes: Some("neonpanel:read".to_owned()),
@@ -61,37 +107,59 @@ fn concrete_port(host: &str, port: u16) -> anyhow::Result<u16> {
     Ok(probe.local_addr()?.port())
 }
 
-pub async fn run(base: Settings, sandbox_port: u16) -> anyhow::Result<ExitCode> {
+/// The URL others reach `host:port` at: `public` when given, else `http://host:port`, with an
+/// unspecified address (0.0.0.0, ::) named `localhost`: it is where one listens, not an
+/// address anyone can connect to.
+fn advertised(public: Option<&str>, host: &str, port: u16) -> String {
+    if let Some(public) = public {
+        let public = public.trim_end_matches('/');
+        return public.strip_suffix("/mcp").unwrap_or(public).to_owned();
+    }
+    match host.parse::<IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => format!("http://localhost:{port}"),
+        Ok(IpAddr::V6(ip)) => format!("http://[{ip}]:{port}"),
+        _ => format!("http://{host}:{port}"),
+    }
+}
+
+pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
+    let base = args.settings;
     // Loopback unless told otherwise: the sandbox's demo users are not for the network.
     let host = base.host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
     let host = host.as_str();
     let port = concrete_port(host, base.port.unwrap_or(3000))?;
+    let sandbox_port = concrete_port(host, args.sandbox_port)?;
     let bind: SocketAddr = format!("{host}:{sandbox_port}").parse()?;
     let sandbox = Sandbox::start(SandboxConfig {
         bind,
-        public_url: None,
+        public_url: Some(advertised(
+            args.sandbox_public_url.as_deref(),
+            host,
+            sandbox_port,
+        )),
     })
     .await?;
-    let config = match settings_for(&sandbox, base, host, port).validate() {
+    let public = advertised(args.public_url.as_deref(), host, port);
+    let config = match settings_for(&sandbox, base, host, port, &public).validate() {
         Ok(config) => config,
         Err(errors) => anyhow::bail!("sandbox settings are invalid: {errors}"),
     };
     crate::init_logging(&config);
     let app = App::build(&config).await?;
-    let base = format!("http://{}", app.local_addr());
+    let local = advertised(None, &app.local_addr().ip().to_string(), app.port());
     let token = sandbox.mint_access_token(
         "alice",
         &config.resource_url,
         "openid neonpanel:read",
         8 * 3600,
     )?;
-    print_banner(&sandbox, &base, &config.resource_url, &token);
+    print_banner(&sandbox, &public, &local, &config.resource_url, &token);
     app.run_until_stopped().await;
     sandbox.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_banner(sandbox: &Sandbox, base: &str, resource: &str, token: &str) {
+fn print_banner(sandbox: &Sandbox, base: &str, local: &str, resource: &str, token: &str) {
     let users: Vec<String> = sandbox
         .users()
         .iter()
@@ -104,6 +172,7 @@ neonpanel-mcp sandbox is running (Ctrl-C to stop)
   MCP (Streamable HTTP):  {base}/mcp
   MCP (legacy SSE):       {base}/sse
   NeonPanel sandbox:      {sandbox_url}   (OAuth issuer and API)
+  Listening on:           {local}
   Demo users:             {users}
 
 Demo access token (alice, 8 h, audience {resource}):
@@ -141,12 +210,18 @@ mod tests {
         };
 
         // Act
-        let config = settings_for(&sandbox, base, "127.0.0.1", 3999)
+        let config = settings_for(&sandbox, base, "127.0.0.1", 3999, "http://127.0.0.1:3999")
             .validate()
             .unwrap();
-        let defaults = settings_for(&sandbox, Settings::default(), "127.0.0.1", 3999)
-            .validate()
-            .unwrap();
+        let defaults = settings_for(
+            &sandbox,
+            Settings::default(),
+            "127.0.0.1",
+            3999,
+            "http://127.0.0.1:3999",
+        )
+        .validate()
+        .unwrap();
         sandbox.shutdown().await;
 
         // Assert

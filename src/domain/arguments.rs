@@ -1,4 +1,4 @@
-//! Lenient tool-argument parsing (CONTRACT §6).
+//! Lenient tool-argument parsing (docs/design.md §6).
 //!
 //! Models and agent runtimes send arguments in many shapes: Bedrock sends numbers and booleans
 //! as strings, some clients wrap them in `{"params":{…}}` or send one JSON string, and some

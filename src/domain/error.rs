@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-/// Why an inbound bearer token was not accepted (CONTRACT §3).
+/// Why an inbound bearer token was not accepted (docs/design.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -20,7 +20,7 @@ pub enum AuthError {
     NotConfigured(&'static str),
 }
 
-/// Why a user credential or service token could not be obtained (CONTRACT §4).
+/// Why a user credential or service token could not be obtained (docs/design.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CredentialError {
@@ -35,7 +35,7 @@ pub enum CredentialError {
     Unavailable(String),
 }
 
-/// The normalised failure codes of an upstream call (CONTRACT §5).
+/// The normalised failure codes of an upstream call (docs/design.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UpstreamErrorKind {
@@ -109,7 +109,7 @@ impl UpstreamError {
     }
 }
 
-/// A caller asked for an account they are not known to reach (CONTRACT §4 invariant).
+/// A caller asked for an account they are not known to reach (docs/design.md §4 invariant).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("account {account} is not reachable with your NeonPanel access")]
 pub struct AccessDenied {

@@ -1,4 +1,4 @@
-//! Purchase-plan arithmetic (CONTRACT §6): pure functions of the stock position.
+//! Purchase-plan arithmetic (docs/design.md §6): pure functions of the stock position.
 
 /// What the plan is computed from. Quantities are in units, durations in days.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,4 +1,4 @@
-//! Which credential a tool call runs with, and the account-reach invariant (CONTRACT §4).
+//! Which credential a tool call runs with, and the account-reach invariant (docs/design.md §4).
 
 use std::collections::BTreeSet;
 use std::fmt;

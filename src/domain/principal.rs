@@ -116,7 +116,7 @@ impl Tenant {
     }
 }
 
-/// A verified caller (CONTRACT §3.6).
+/// A verified caller (docs/design.md §3.6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     pub subject: Subject,
@@ -127,7 +127,7 @@ pub struct Principal {
 }
 
 /// A principal together with the access token it was proven by. The token is kept only to
-/// exchange it for a user credential; it is never sent to the NeonPanel API (CONTRACT §4).
+/// exchange it for a user credential; it is never sent to the NeonPanel API (docs/design.md §4).
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// Shared with the verified-token cache: a cached-token request clones a pointer.

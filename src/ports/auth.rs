@@ -1,4 +1,4 @@
-//! Inbound token verification and outbound credentials (CONTRACT §3, §4).
+//! Inbound token verification and outbound credentials (docs/design.md §3, §4).
 
 use std::sync::Arc;
 

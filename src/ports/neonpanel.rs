@@ -1,4 +1,4 @@
-//! The NeonPanel REST API, as typed calls (CONTRACT §5).
+//! The NeonPanel REST API, as typed calls (docs/design.md §5).
 
 use crate::domain::error::UpstreamError;
 use crate::domain::secret::BearerToken;
@@ -10,7 +10,7 @@ use crate::domain::upstream::{
 /// Every call takes the credential to send; the adapter never picks one itself.
 ///
 /// # Errors
-/// Every method fails with an [`UpstreamError`] normalised to the codes of CONTRACT §5.
+/// Every method fails with an [`UpstreamError`] normalised to the codes of docs/design.md §5.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait::async_trait]
 pub trait NeonPanelApi: Send + Sync + 'static {

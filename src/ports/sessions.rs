@@ -1,4 +1,4 @@
-//! Routing of legacy SSE sessions (CONTRACT §2 `/sse` + `/messages`).
+//! Routing of legacy SSE sessions (docs/design.md §2 `/sse` + `/messages`).
 
 use std::fmt;
 

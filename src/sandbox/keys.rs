@@ -37,7 +37,7 @@ pub(crate) struct Claims {
     /// RFC 9068 §2.2: the client the token was issued to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// The user's first company (CONTRACT §3.6, claim `tenant`).
+    /// The user's first company (docs/design.md §3.6, claim `tenant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
     /// User JWTs: every company the user reaches.

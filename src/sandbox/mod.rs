@@ -1,6 +1,6 @@
-//! A faithful, in-process stand-in for NeonPanel (CONTRACT §10), for demos and end-to-end
+//! A faithful, in-process stand-in for NeonPanel (docs/design.md §10), for demos and end-to-end
 //! tests: an OAuth 2.1 authorization server (discovery, JWKS, DCR, authorize + consent,
-//! token, user JWT, introspection) and the API paths of CONTRACT §6 over seeded data, with
+//! token, user JWT, introspection) and the API paths of docs/design.md §6 over seeded data, with
 //! fault injection.
 //!
 //! It shares no types with the server (`domain`, `app`, `ports`, `adapters`): it speaks

@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+mod child;
+mod commands;
 mod doubles;
 mod edge_guards;
 mod error_voice;
@@ -24,6 +26,7 @@ mod real;
 mod redis_fleet;
 #[path = "../support/redis_server.rs"]
 mod redis_server;
+mod sandbox_cli;
 mod sandbox_e2e;
 mod schema;
 mod shutdown;

@@ -1,4 +1,4 @@
-//! One test per protocol rule of CONTRACT §2/§7, with raw HTTP so the wire is what is checked.
+//! One test per protocol rule of docs/design.md §2/§7, with raw HTTP so the wire is what is checked.
 //! Every JSON-RPC answer is validated against the official schema of its era.
 
 use std::time::Duration;

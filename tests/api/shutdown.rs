@@ -1,4 +1,4 @@
-//! Graceful shutdown (CONTRACT §2, §8): draining health, SSE streams closed, in-flight calls
+//! Graceful shutdown (docs/design.md §2, §8): draining health, SSE streams closed, in-flight calls
 //! finished, exit 0 in time; and the logs of a real process carry no credential.
 
 use std::process::Stdio;

@@ -1,16 +1,14 @@
 //! The binary itself: configuration problems are all reported at once, with exit status 2.
 
-use std::process::Command;
+use super::child;
 
 #[test]
 fn invalid_configuration_exits_2_with_one_line_per_problem() {
-    let output = Command::new(env!("CARGO_BIN_EXE_neonpanel-mcp"))
+    let output = child::binary_blocking()
         .arg("serve")
-        .env_clear()
         .env("NEONPANEL_OAUTH_ALGORITHMS", "HS256")
         .env("NEONPANEL_PAGE_SIZE", "500")
         .env("NEONPANEL_CLIENT_SECRET", "do-not-print-me")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs");
     assert_eq!(output.status.code(), Some(2));

@@ -18,7 +18,7 @@ const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 pub struct AuthHoop {
     state: Arc<HttpState>,
-    /// Anonymous and failed attempts count against the client IP (CONTRACT §2).
+    /// Anonymous and failed attempts count against the client IP (docs/design.md §2).
     rate: RateLimit,
     /// `resource_metadata` of the challenge for the route this hoop guards.
     metadata_url: String,
@@ -70,7 +70,7 @@ impl AuthHoop {
 
 impl AuthHoop {
     /// A 401 for an anonymous or failed attempt, unless its client IP is over the rate limit,
-    /// which answers 429 instead: failed attempts must not be free (CONTRACT §2).
+    /// which answers 429 instead: failed attempts must not be free (docs/design.md §2).
     fn deny(&self, req: &Request, depot: &Depot, res: &mut Response, error: Option<(&str, &str)>) {
         if !self.rate.refuse_if_over(req, depot, res) {
             let required = self.state.settings.required_scopes.to_string();

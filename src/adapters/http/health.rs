@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::HttpState;
 
-/// Deep results are reused for this long (CONTRACT §2: at least 10 s).
+/// Deep results are reused for this long (docs/design.md §2: at least 10 s).
 const DEEP_TTL: Duration = Duration::from_secs(10);
 
 pub struct Health {

@@ -1,4 +1,4 @@
-//! Request limits (CONTRACT §2): Origin allow-list, per-subject rate limit, concurrency cap.
+//! Request limits (docs/design.md §2): Origin allow-list, per-subject rate limit, concurrency cap.
 //!
 //! Written here rather than taken from salvo's rate-limiter and concurrency-limiter because
 //! the contract needs what those do not give: `Retry-After` on 429, a JSON-RPC error body on

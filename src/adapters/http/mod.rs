@@ -1,4 +1,4 @@
-//! The salvo HTTP surface (CONTRACT §2): routes, the auth hoop, both MCP transports, health
+//! The salvo HTTP surface (docs/design.md §2): routes, the auth hoop, both MCP transports, health
 //! and discovery documents. Domain and app errors are mapped to the wire here and only here.
 
 mod access;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::app::service::ReplyStatus;
 
-/// CONTRACT §2: `Accept` is read leniently; only a client that accepts SSE and not JSON
+/// docs/design.md §2: `Accept` is read leniently; only a client that accepts SSE and not JSON
 /// (nor `*/*`) gets a stream.
 #[must_use]
 pub fn wants_sse_only(req: &Request) -> bool {

@@ -76,7 +76,7 @@ impl Handler for SseOpen {
             }
         };
         tracing::info!(session = %id, subject = %caller.principal.subject, "SSE session opened");
-        // The endpoint is relative (CONTRACT §2): clients resolve it against the URL they used,
+        // The endpoint is relative (docs/design.md §2): clients resolve it against the URL they used,
         // which keeps it right behind proxies that rewrite the host.
         let endpoint = SseEvent::default()
             .name("endpoint")

@@ -1,6 +1,6 @@
 //! `POST /mcp`: the stateless Streamable HTTP endpoint, for every protocol revision.
 //!
-//! Stateless by design (CONTRACT §2): no session is minted and any `Mcp-Session-Id` is ignored,
+//! Stateless by design (docs/design.md §2): no session is minted and any `Mcp-Session-Id` is ignored,
 //! so AgentCore Runtime's injected ids and a load balancer without stickiness both just work.
 
 use std::sync::Arc;

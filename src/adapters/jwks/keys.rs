@@ -1,5 +1,5 @@
 //! The issuer's signing keys: fetched from the JWKS endpoint, parsed once per `kid`, refreshed
-//! lazily (CONTRACT §3.4).
+//! lazily (docs/design.md §3.4).
 //!
 //! Invariants:
 //! - A fetch happens only under `fetch` (a tokio mutex): concurrent requests for an unknown `kid`

@@ -1,5 +1,5 @@
 //! The JWKS [`Authenticator`]: verifies inbound bearer JWTs against the issuer's published keys
-//! (CONTRACT §3).
+//! (docs/design.md §3).
 //!
 //! Invariants:
 //! - Only asymmetric algorithms from the allow-list are accepted; `none` and HMAC never are

@@ -117,7 +117,7 @@ impl Verifier {
     }
 }
 
-/// Applies the claim rules of CONTRACT §3.2 to verified claims.
+/// Applies the claim rules of docs/design.md §3.2 to verified claims.
 ///
 /// # Errors
 /// [`AuthError::InvalidToken`] naming the first rule broken.

@@ -1,4 +1,4 @@
-//! [`NeonPanelApi`] over HTTP (CONTRACT §5, paths of `neonpanel-openapi.json`): one `GET` per
+//! [`NeonPanelApi`] over HTTP (docs/design.md §5, paths of `neonpanel-openapi.json`): one `GET` per
 //! method, retried as [`retry`] decides, every failure normalised to an [`UpstreamError`].
 
 mod retry;
@@ -28,7 +28,7 @@ const MAX_MESSAGE_CHARS: usize = 300;
 pub struct ApiConfig {
     /// `NEONPANEL_API_BASE`, e.g. `https://my.neonpanel.com`; a trailing `/` is ignored.
     pub base_url: String,
-    /// Retries of a `GET` after its first attempt (CONTRACT §5: at most 2).
+    /// Retries of a `GET` after its first attempt (docs/design.md §5: at most 2).
     pub max_retries: u32,
     /// Delay before the first retry; doubles per retry, with jitter.
     pub backoff_base: Duration,
@@ -217,7 +217,7 @@ fn path_segment(value: &str) -> Result<String, UpstreamError> {
     Ok(out)
 }
 
-/// The outcome of the last attempt, normalised to CONTRACT §5.
+/// The outcome of the last attempt, normalised to docs/design.md §5.
 fn interpret<T: DeserializeOwned>(
     result: Result<OutboundResponse, OutboundError>,
 ) -> Result<T, UpstreamError> {

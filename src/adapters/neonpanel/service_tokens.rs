@@ -1,5 +1,5 @@
 //! The server's own NeonPanel token: OAuth 2.0 client credentials (RFC 6749 §4.4), the "IAT"
-//! of CONTRACT §4.
+//! of docs/design.md §4.
 //!
 //! One token is cached. Past 80 % of its life the first caller to notice spawns ONE background
 //! refresh while every caller keeps receiving the current token; once it has expired (or after
@@ -181,7 +181,7 @@ impl Inner {
         });
     }
 
-    /// One client-credentials request, never retried: CONTRACT §5 retries `GET`s only, and a
+    /// One client-credentials request, never retried: docs/design.md §5 retries `GET`s only, and a
     /// failed fetch costs one call an error while the next caller simply asks again.
     async fn fetch_and_store(&self) -> Result<BearerToken, CredentialError> {
         let mut form = vec![("grant_type".to_owned(), "client_credentials".to_owned())];

@@ -1,5 +1,5 @@
 //! [`UserCredentials`]: the caller's access token exchanged for their NeonPanel credential
-//! (CONTRACT §4), from the first configured source.
+//! (docs/design.md §4), from the first configured source.
 //!
 //! Cache key: subject, sorted scopes, tenant **and the SHA-256 of the access token**. The first
 //! three keep one user's credential from ever serving another; the token hash ties a credential
@@ -48,7 +48,7 @@ pub enum RequestedTokenType {
     AccessToken,
 }
 
-/// Where a user credential comes from; the wiring picks the first configured (CONTRACT §4).
+/// Where a user credential comes from; the wiring picks the first configured (docs/design.md §4).
 #[derive(Clone, Debug)]
 pub enum UserSource {
     /// `NEONPANEL_USER_JWT_URL`: NeonPanel's user-JWT endpoint.

@@ -1,4 +1,4 @@
-//! The tool catalogue (CONTRACT §6): one file per tool with its input, output and the mapping
+//! The tool catalogue (docs/design.md §6): one file per tool with its input, output and the mapping
 //! from NeonPanel's DTOs to the normalised output.
 
 mod common;

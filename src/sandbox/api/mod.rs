@@ -1,4 +1,4 @@
-//! The NeonPanel API paths the server calls (CONTRACT §6), over the seeded data.
+//! The NeonPanel API paths the server calls (docs/design.md §6), over the seeded data.
 //!
 //! Authentication like NeonPanel's: only bearer JWTs signed by the sandbox's key with
 //! `aud` = the API audience pass (user JWTs, service tokens, and API-audience access tokens);

@@ -1,4 +1,4 @@
-//! The two ways CONTRACT §4 turns a user's access token into an API credential:
+//! The two ways docs/design.md §4 turns a user's access token into an API credential:
 //! `POST /oauth2/user-jwt` (§4.1: bearer access token → user JWT) and
 //! `POST /oauth2/introspect` (RFC 7662, with NeonPanel's `user_jwt` and `permissions` members).
 

@@ -2,7 +2,7 @@
 //! - access tokens (RFC 9068 shape): `sub` = user, `aud` = RFC 8707 resource or client id,
 //!   `scope`, `tenant` (first company), `client_id`; 1 h;
 //! - service tokens (client credentials): `sub` = client id, `gty` = `client-credentials`;
-//! - user JWTs (CONTRACT §4.1): `aud` = the API audience, `companies`; 15 min;
+//! - user JWTs (docs/design.md §4.1): `aud` = the API audience, `companies`; 15 min;
 //! - ID tokens (OIDC Core §2) when `openid` was granted.
 
 use super::super::data::UserRecord;

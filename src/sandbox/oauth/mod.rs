@@ -1,7 +1,7 @@
 //! The sandbox's authorization server: discovery (RFC 8414 / OIDC), JWKS, open dynamic client
 //! registration (RFC 7591), the authorization endpoint with PKCE and a consent page, the token
 //! endpoint (authorization_code, refresh_token, client_credentials, RFC 8693 token exchange),
-//! and the user-JWT and introspection endpoints of CONTRACT §4.
+//! and the user-JWT and introspection endpoints of docs/design.md §4.
 //!
 //! Invariants: authorization codes are single-use and bound to client, redirect URI and PKCE
 //! challenge; refresh tokens rotate (the old one dies on use); client secrets are stored only

@@ -1,4 +1,4 @@
-//! When a failed `GET` is tried again (CONTRACT §5).
+//! When a failed `GET` is tried again (docs/design.md §5).
 //!
 //! Only when the request cannot have had an effect or NeonPanel says "later": connect errors,
 //! 502, 503, 504 and 429. A whole-call timeout is not retried: the call already spent the full

@@ -1,4 +1,4 @@
-//! One credential fetch from each source of CONTRACT §4, uncached.
+//! One credential fetch from each source of docs/design.md §4, uncached.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

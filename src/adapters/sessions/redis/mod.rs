@@ -1,4 +1,4 @@
-//! `SessionBus` shared by several instances through Redis (ARCHITECTURE "Scaling out").
+//! `SessionBus` shared by several instances through Redis (README, "Running in production").
 //!
 //! An SSE stream lives on the instance that accepted `GET /sse`; `POST /messages` may land on
 //! any instance. Each session is recorded as the hash `<prefix>:session:<sid>` with the fields

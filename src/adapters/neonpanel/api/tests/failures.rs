@@ -1,4 +1,4 @@
-//! Retries and the normalisation of every failure to CONTRACT §5 codes.
+//! Retries and the normalisation of every failure to docs/design.md §5 codes.
 
 use std::time::Instant;
 
