@@ -1,14 +1,20 @@
-//! The one way this server makes an outbound HTTP call: a shared `ureq::Agent` (pooled
-//! connections, explicit timeouts, rustls on aws-lc-rs) driven on tokio's blocking pool, at
-//! most `max_inflight` calls at once. Every upstream adapter (JWKS, token endpoints, the
-//! NeonPanel API) goes through [`Outbound::send`], so none can block the async runtime.
+//! The one way this server makes an outbound HTTP call: a shared async `reqwest::Client`
+//! (HTTP/1.1 keep-alive pool, `TCP_NODELAY`, explicit timeouts, rustls on aws-lc-rs, no
+//! redirects) driven on the tokio runtime itself, at most `max_inflight` calls at once. Every
+//! upstream adapter (JWKS, token endpoints, the NeonPanel API, probes) goes through
+//! [`Outbound::send`].
+//!
+//! Why async: a blocking client needs one OS thread per call in flight. Under load that meant
+//! hundreds of threads, futex wake-ups on every hand-off and a hop between pools per call; a
+//! waiting async call costs a few hundred bytes of future instead (see the README,
+//! *Performance*).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use ureq::tls::{TlsConfig, TlsProvider};
 
 /// Responses larger than this are refused rather than buffered.
 const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
@@ -88,8 +94,7 @@ impl OutboundRequest {
     }
 }
 
-/// Any HTTP answer, whatever its status (`http_status_as_error(false)`: OAuth error bodies
-/// matter).
+/// Any HTTP answer, whatever its status (OAuth error bodies matter).
 #[derive(Clone, Debug)]
 pub struct OutboundResponse {
     pub status: u16,
@@ -133,131 +138,184 @@ pub async fn measure_upstream<F: std::future::Future>(work: F) -> (F::Output, Du
 /// Shared outbound HTTP client; cheap to clone.
 #[derive(Clone)]
 pub struct Outbound {
-    agent: ureq::Agent,
+    client: reqwest::Client,
     permits: Arc<Semaphore>,
 }
 
 impl Outbound {
     #[must_use]
     pub fn new(config: &OutboundConfig) -> Self {
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.total_timeout))
-            .http_status_as_error(false)
+        let max_inflight = config.max_inflight.max(1);
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.total_timeout)
             // A redirect could carry a bearer token to another host: never follow one.
-            .max_redirects(0)
-            .tls_config(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            // Requests are small and latency-bound: send them at once.
+            .tcp_nodelay(true)
+            // Keep as many idle connections as calls may be in flight, so a burst that ends
+            // does not close connections the next burst would reopen.
+            .pool_max_idle_per_host(max_inflight)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .no_proxy()
             .user_agent(concat!("neonpanel-mcp/", env!("CARGO_PKG_VERSION")))
             .build()
-            .new_agent();
+            // Building fails only when the TLS backend cannot be set up; a client without our
+            // TLS settings would still refuse redirects and enforce the timeouts below.
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "outbound client setup failed; using defaults");
+                reqwest::Client::new()
+            });
         Self {
-            agent,
-            permits: Arc::new(Semaphore::new(config.max_inflight.max(1))),
+            client,
+            permits: Arc::new(Semaphore::new(max_inflight)),
         }
     }
 
-    /// Sends `request` on the blocking pool.
+    /// Sends `request` and reads its whole answer (at most 8 MiB).
     ///
     /// # Errors
     /// [`OutboundError`] when no HTTP answer arrived in time or at all.
     pub async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        let _permit = self
+            .permits
+            .acquire()
             .await
             .map_err(|_| OutboundError::Transport("client is shutting down".into()))?;
-        let agent = self.agent.clone();
         let started = std::time::Instant::now();
-        let result = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            run(&agent, request)
-        })
-        .await
-        .map_err(|_| OutboundError::Transport("outbound task failed".into()))?;
-        let spent = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(spent)));
+        let result = self.execute(request).await;
+        let spent = started.elapsed();
+        // One upstream call ends here: its outcome (`result`, with the status) and its
+        // duration (`spent`) are known.
+        let micros = u64::try_from(spent.as_micros()).unwrap_or(u64::MAX);
+        let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(micros)));
         result
+    }
+
+    async fn execute(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        let OutboundRequest {
+            method,
+            url,
+            query,
+            headers,
+            body,
+        } = request;
+        let mut url = reqwest::Url::parse(&url)
+            .map_err(|e| OutboundError::Transport(format!("invalid URL: {e}")))?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &query {
+                pairs.append_pair(name, value);
+            }
+        }
+        let mut builder = match method {
+            Method::Get => self.client.get(url),
+            Method::Post => self.client.post(url),
+        };
+        for (name, value) in headers {
+            let value = HeaderValue::try_from(value)
+                .map_err(|_| OutboundError::Transport(format!("invalid {name} header")))?;
+            let name = HeaderName::try_from(name)
+                .map_err(|_| OutboundError::Transport(format!("invalid header name {name}")))?;
+            builder = builder.header(name, value);
+        }
+        builder = match body {
+            Some(RequestBody::Form(fields)) => builder
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+                .body(form_encode(&fields)),
+            Some(RequestBody::Json(value)) => {
+                let bytes = serde_json::to_vec(&value)
+                    .map_err(|e| OutboundError::Transport(e.to_string()))?;
+                builder
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .body(bytes)
+            }
+            None => builder,
+        };
+        let mut response = builder.send().await.map_err(map_error)?;
+        let status = response.status().as_u16();
+        let header = |name: &HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let retry_after = header(&RETRY_AFTER).and_then(|v| v.parse::<u64>().ok());
+        let location = header(&LOCATION).map(str::to_owned);
+        let body = read_capped(&mut response).await?;
+        Ok(OutboundResponse {
+            status,
+            retry_after,
+            location,
+            body,
+        })
     }
 }
 
-fn run(agent: &ureq::Agent, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-    let OutboundRequest {
-        method,
-        url,
-        query,
-        headers,
-        body,
-    } = request;
-    let result = match method {
-        Method::Get => {
-            let mut req = agent.get(&url);
-            for (k, v) in &query {
-                req = req.query(*k, v);
-            }
-            for (k, v) in &headers {
-                req = req.header(*k, v);
-            }
-            req.call()
+/// Reads the body chunk by chunk and stops at the cap, so a huge or endless answer never sits
+/// in memory whole.
+async fn read_capped(response: &mut reqwest::Response) -> Result<Vec<u8>, OutboundError> {
+    let limit = usize::try_from(MAX_RESPONSE_BYTES).unwrap_or(usize::MAX);
+    if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES) {
+        return Err(OutboundError::TooLarge);
+    }
+    let hint = response.content_length().unwrap_or(0).min(64 * 1024);
+    let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(map_error)? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(OutboundError::TooLarge);
         }
-        Method::Post => {
-            let mut req = agent.post(&url);
-            for (k, v) in &query {
-                req = req.query(*k, v);
-            }
-            for (k, v) in &headers {
-                req = req.header(*k, v);
-            }
-            match body {
-                Some(RequestBody::Form(fields)) => {
-                    req.send_form(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                }
-                Some(RequestBody::Json(value)) => req.send_json(&value),
-                None => req.send_empty(),
-            }
-        }
-    };
-    let mut response = result.map_err(map_error)?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BYTES)
-        .read_to_vec()
-        .map_err(map_error)?;
-    Ok(OutboundResponse {
-        status,
-        retry_after,
-        location,
-        body,
-    })
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
-fn map_error(error: ureq::Error) -> OutboundError {
-    match error {
-        ureq::Error::Timeout(_) => OutboundError::Timeout,
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => {
-            OutboundError::Connect(error.to_string())
-        }
-        ureq::Error::BodyExceedsLimit(_) => OutboundError::TooLarge,
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => OutboundError::Timeout,
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            OutboundError::Connect(e.to_string())
-        }
-        other => OutboundError::Transport(other.to_string()),
+/// rustls on aws-lc-rs (the crypto backend jsonwebtoken also uses) with the Mozilla roots
+/// compiled in, so the container image's CA bundle does not decide whom we trust.
+fn tls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_or_else(
+            |_| rustls::ClientConfig::builder(),
+            |builder| builder,
+        )
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+/// `application/x-www-form-urlencoded`, as browsers and OAuth servers expect it.
+fn form_encode(fields: &[(String, String)]) -> Vec<u8> {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish()
+        .into_bytes()
+}
+
+fn map_error(error: reqwest::Error) -> OutboundError {
+    if error.is_timeout() {
+        return OutboundError::Timeout;
+    }
+    // The full source chain, without the URL (it may carry a query the caller built).
+    let error = error.without_url();
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if error.is_connect() {
+        OutboundError::Connect(detail)
+    } else {
+        OutboundError::Transport(detail)
     }
 }

@@ -7,7 +7,7 @@ use futures_util::stream;
 use salvo::http::header::{ACCEPT, CACHE_CONTROL, HeaderValue};
 use salvo::prelude::*;
 use salvo::sse::{self, SseEvent};
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::app::service::ReplyStatus;
 
@@ -38,10 +38,11 @@ pub fn status_of(status: ReplyStatus) -> StatusCode {
     }
 }
 
-/// Writes `body` with `status`, as JSON or as a single SSE `message` event.
-pub fn write(res: &mut Response, status: StatusCode, body: &Value, sse_only: bool) {
+/// Writes `body` (a JSON value, or a reply already serialized) with `status`, as JSON or as a
+/// single SSE `message` event.
+pub fn write(res: &mut Response, status: StatusCode, body: &impl Serialize, sse_only: bool) {
     res.status_code(status);
-    let text = body.to_string();
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "null".to_owned());
     if sse_only {
         let event = SseEvent::default().name("message").text(text);
         sse::stream(res, stream::iter([Ok::<_, Infallible>(event)]));
