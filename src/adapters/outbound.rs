@@ -261,7 +261,10 @@ impl Outbound {
 /// in memory whole.
 async fn read_capped(response: &mut reqwest::Response) -> Result<Vec<u8>, OutboundError> {
     let limit = usize::try_from(MAX_RESPONSE_BYTES).unwrap_or(usize::MAX);
-    if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES) {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
+    {
         return Err(OutboundError::TooLarge);
     }
     let hint = response.content_length().unwrap_or(0).min(64 * 1024);
@@ -284,10 +287,7 @@ fn tls_config() -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_or_else(
-            |_| rustls::ClientConfig::builder(),
-            |builder| builder,
-        )
+        .map_or_else(|_| rustls::ClientConfig::builder(), |builder| builder)
         .with_root_certificates(roots)
         .with_no_client_auth()
 }

@@ -80,14 +80,14 @@ impl Handler for AccessLog {
     ) {
         let started = Instant::now();
         let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res)).await;
+        // Under `LOG_LEVEL=warn` the line is not written: skip gathering its facts.
+        if !tracing::enabled!(target: "access", tracing::Level::INFO) {
+            return;
+        }
         let status = res.status_code.unwrap_or(StatusCode::OK).as_u16();
-        let facts = depot
-            .get_typed::<McpFacts>()
-            .ok()
-            .cloned()
-            .unwrap_or_default();
+        let facts = depot.get_typed::<McpFacts>().ok();
         let subject = caller(depot).map(|c| c.principal.subject.to_string());
-        let request_id = depot.request_id().unwrap_or_default().to_owned();
+        let request_id = depot.request_id().unwrap_or_default();
         tracing::info!(
             target: "access",
             request_id = %request_id,
@@ -97,8 +97,8 @@ impl Handler for AccessLog {
             latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             upstream_ms = u64::try_from(upstream.as_millis()).unwrap_or(u64::MAX),
             subject = subject.as_deref().unwrap_or("-"),
-            mcp_method = facts.method.as_deref().unwrap_or("-"),
-            tool = facts.tool.as_deref().unwrap_or("-"),
+            mcp_method = facts.and_then(|f| f.method.as_deref()).unwrap_or("-"),
+            tool = facts.and_then(|f| f.tool.as_deref()).unwrap_or("-"),
             "request"
         );
     }

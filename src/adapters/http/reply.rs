@@ -11,21 +11,24 @@ use serde::Serialize;
 
 use crate::app::service::ReplyStatus;
 
-/// CONTRACT §2: `Accept` is read leniently; only a client that accepts SSE and not JSON
-/// (nor `*/*`) gets a stream.
+/// `Accept` is read leniently: only a client that accepts SSE and not JSON (nor `*/*`) gets a
+/// stream. Every `Accept` header counts, matched case-insensitively, without allocating.
 #[must_use]
 pub fn wants_sse_only(req: &Request) -> bool {
-    let accept = req
-        .headers()
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",")
-        .to_ascii_lowercase();
-    accept.contains("text/event-stream")
-        && !accept.contains("application/json")
-        && !accept.contains("*/*")
+    let (mut sse, mut json) = (false, false);
+    for value in req.headers().get_all(ACCEPT) {
+        let bytes = value.as_bytes();
+        sse |= contains_ignore_case(bytes, b"text/event-stream");
+        json |=
+            contains_ignore_case(bytes, b"application/json") || contains_ignore_case(bytes, b"*/*");
+    }
+    sse && !json
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 #[must_use]

@@ -202,7 +202,10 @@ impl Handler for SsePost {
             single => self.one(&caller, &id, version, single, false).await,
         };
         if let Some(reply) = replies
-            && bus.deliver(&id, String::from(Box::<str>::from(reply))).await.is_err()
+            && bus
+                .deliver(&id, String::from(Box::<str>::from(reply)))
+                .await
+                .is_err()
         {
             return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
         }
