@@ -146,27 +146,16 @@ impl Outbound {
     #[must_use]
     pub fn new(config: &OutboundConfig) -> Self {
         let max_inflight = config.max_inflight.max(1);
-        let client = reqwest::Client::builder()
+        let client = settings(config, max_inflight)
             .tls_backend_preconfigured(tls_config())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.total_timeout)
-            // A redirect could carry a bearer token to another host: never follow one.
-            .redirect(reqwest::redirect::Policy::none())
-            // Requests are small and latency-bound: send them at once.
-            .tcp_nodelay(true)
-            // Keep as many idle connections as calls may be in flight, so a burst that ends
-            // does not close connections the next burst would reopen.
-            .pool_max_idle_per_host(max_inflight)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .no_proxy()
-            .user_agent(concat!("neonpanel-mcp/", env!("CARGO_PKG_VERSION")))
             .build()
-            // Building fails only when the TLS backend cannot be set up; a client without our
-            // TLS settings would still refuse redirects and enforce the timeouts below.
-            .unwrap_or_else(|error| {
-                tracing::error!(%error, "outbound client setup failed; using defaults");
-                reqwest::Client::new()
-            });
+            // Only the TLS setup can fail; reqwest's own rustls setup (aws-lc-rs, the system
+            // roots) is the fallback, with the same timeouts and no redirects.
+            .or_else(|error| {
+                tracing::error!(%error, "outbound TLS setup failed; using reqwest's");
+                settings(config, max_inflight).build()
+            })
+            .unwrap_or_default();
         Self {
             client,
             permits: Arc::new(Semaphore::new(max_inflight)),
@@ -257,6 +246,22 @@ impl Outbound {
     }
 }
 
+/// Everything but TLS.
+fn settings(config: &OutboundConfig, max_inflight: usize) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.total_timeout)
+        // A redirect could carry a bearer token to another host: never follow one.
+        .redirect(reqwest::redirect::Policy::none())
+        // Requests are small and latency-bound: send them at once.
+        .tcp_nodelay(true)
+        // Keep as many idle connections as calls may be in flight, so a burst that ends does
+        // not close connections the next burst would reopen.
+        .pool_max_idle_per_host(max_inflight)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("neonpanel-mcp/", env!("CARGO_PKG_VERSION")))
+}
+
 /// Reads the body chunk by chunk and stops at the cap, so a huge or endless answer never sits
 /// in memory whole.
 async fn read_capped(response: &mut reqwest::Response) -> Result<Vec<u8>, OutboundError> {
@@ -287,7 +292,8 @@ fn tls_config() -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_or_else(|_| rustls::ClientConfig::builder(), |builder| builder)
+        // aws-lc-rs supports every safe default version: the fallback is never taken.
+        .unwrap_or_else(|_| rustls::ClientConfig::builder())
         .with_root_certificates(roots)
         .with_no_client_auth()
 }
