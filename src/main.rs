@@ -100,8 +100,21 @@ fn parse_cli() -> Cli {
     Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+/// Blocking-pool threads: nothing on a request path blocks (outbound calls are async); the
+/// pool only serves the odd DNS lookup when a new upstream connection opens.
+const MAX_BLOCKING_THREADS: usize = 4;
+
+fn main() -> anyhow::Result<ExitCode> {
+    // One worker per core (tokio's default), and a small blocking pool instead of tokio's 512,
+    // so the thread count stays flat however many calls are in flight.
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<ExitCode> {
     let _ = dotenvy::dotenv();
     // One TLS crypto backend for the whole process, the one jsonwebtoken also uses.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();

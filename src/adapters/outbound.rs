@@ -1,14 +1,20 @@
-//! The one way this server makes an outbound HTTP call: a shared `ureq::Agent` (pooled
-//! connections, explicit timeouts, rustls on aws-lc-rs) driven on tokio's blocking pool, at
-//! most `max_inflight` calls at once. Every upstream adapter (JWKS, token endpoints, the
-//! NeonPanel API) goes through [`Outbound::send`], so none can block the async runtime.
+//! The one way this server makes an outbound HTTP call: a shared async `reqwest::Client`
+//! (HTTP/1.1 keep-alive pool, `TCP_NODELAY`, explicit timeouts, rustls on aws-lc-rs, no
+//! redirects) driven on the tokio runtime itself, at most `max_inflight` calls at once. Every
+//! upstream adapter (JWKS, token endpoints, the NeonPanel API, probes) goes through
+//! [`Outbound::send`].
+//!
+//! Why async: a blocking client needs one OS thread per call in flight. Under load that meant
+//! hundreds of threads, futex wake-ups on every hand-off and a hop between pools per call; a
+//! waiting async call costs a few hundred bytes of future instead (see the README,
+//! *Performance*).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use serde_json::Value;
 use tokio::sync::Semaphore;
-use ureq::tls::{TlsConfig, TlsProvider};
 
 use crate::adapters::metrics::{Endpoint, Metrics};
 
@@ -100,8 +106,7 @@ impl OutboundRequest {
     }
 }
 
-/// Any HTTP answer, whatever its status (`http_status_as_error(false)`: OAuth error bodies
-/// matter).
+/// Any HTTP answer, whatever its status (OAuth error bodies matter).
 #[derive(Clone, Debug)]
 pub struct OutboundResponse {
     pub status: u16,
@@ -145,7 +150,7 @@ pub async fn measure_upstream<F: std::future::Future>(work: F) -> (F::Output, Du
 /// Shared outbound HTTP client; cheap to clone.
 #[derive(Clone)]
 pub struct Outbound {
-    agent: ureq::Agent,
+    client: reqwest::Client,
     permits: Arc<Semaphore>,
     metrics: Metrics,
 }
@@ -153,25 +158,20 @@ pub struct Outbound {
 impl Outbound {
     #[must_use]
     pub fn new(config: &OutboundConfig) -> Self {
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .build();
-        let agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.total_timeout))
-            .http_status_as_error(false)
-            // A redirect could carry a bearer token to another host: never follow one.
-            .max_redirects(0)
-            .tls_config(tls)
-            .user_agent(concat!("neonpanel-mcp/", env!("CARGO_PKG_VERSION")))
+        let max_inflight = config.max_inflight.max(1);
+        let client = settings(config, max_inflight)
+            .tls_backend_preconfigured(tls_config())
             .build()
-            .new_agent();
+            // Only the TLS setup can fail; reqwest's own rustls setup (aws-lc-rs, the system
+            // roots) is the fallback, with the same timeouts and no redirects.
+            .or_else(|error| {
+                tracing::error!(%error, "outbound TLS setup failed; using reqwest's");
+                settings(config, max_inflight).build()
+            })
+            .unwrap_or_default();
         Self {
-            agent,
-            permits: Arc::new(Semaphore::new(config.max_inflight.max(1))),
+            client,
+            permits: Arc::new(Semaphore::new(max_inflight)),
             metrics: Metrics::off(),
         }
     }
@@ -183,105 +183,169 @@ impl Outbound {
         self
     }
 
-    /// Sends `request` on the blocking pool.
+    /// Sends `request` and reads its whole answer (at most 8 MiB).
     ///
     /// # Errors
     /// [`OutboundError`] when no HTTP answer arrived in time or at all.
     pub async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        let _permit = self
+            .permits
+            .acquire()
             .await
             .map_err(|_| OutboundError::Transport("client is shutting down".into()))?;
-        let agent = self.agent.clone();
-        let endpoint = request.endpoint;
         let started = std::time::Instant::now();
-        let result = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            run(&agent, request)
-        })
-        .await
-        .map_err(|_| OutboundError::Transport("outbound task failed".into()))?;
-        self.metrics.upstream(endpoint, &result, started.elapsed());
-        let spent = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(spent)));
+        let endpoint = request.endpoint;
+        let result = self.execute(request).await;
+        let spent = started.elapsed();
+        // One upstream call ends here: its outcome (`result`, with the status) and its
+        // duration (`spent`) are known.
+        self.metrics.upstream(endpoint, &result, spent);
+        let micros = u64::try_from(spent.as_micros()).unwrap_or(u64::MAX);
+        let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(micros)));
         result
+    }
+
+    async fn execute(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        let OutboundRequest {
+            method,
+            url,
+            query,
+            headers,
+            body,
+            ..
+        } = request;
+        let mut url = reqwest::Url::parse(&url)
+            .map_err(|e| OutboundError::Transport(format!("invalid URL: {e}")))?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &query {
+                pairs.append_pair(name, value);
+            }
+        }
+        let mut builder = match method {
+            Method::Get => self.client.get(url),
+            Method::Post => self.client.post(url),
+        };
+        for (name, value) in headers {
+            let value = HeaderValue::try_from(value)
+                .map_err(|_| OutboundError::Transport(format!("invalid {name} header")))?;
+            let name = HeaderName::try_from(name)
+                .map_err(|_| OutboundError::Transport(format!("invalid header name {name}")))?;
+            builder = builder.header(name, value);
+        }
+        builder = match body {
+            Some(RequestBody::Form(fields)) => builder
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+                .body(form_encode(&fields)),
+            Some(RequestBody::Json(value)) => {
+                let bytes = serde_json::to_vec(&value)
+                    .map_err(|e| OutboundError::Transport(e.to_string()))?;
+                builder
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .body(bytes)
+            }
+            None => builder,
+        };
+        let mut response = builder.send().await.map_err(map_error)?;
+        let status = response.status().as_u16();
+        let header = |name: &HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let retry_after = header(&RETRY_AFTER).and_then(|v| v.parse::<u64>().ok());
+        let location = header(&LOCATION).map(str::to_owned);
+        let body = read_capped(&mut response).await?;
+        Ok(OutboundResponse {
+            status,
+            retry_after,
+            location,
+            body,
+        })
     }
 }
 
-fn run(agent: &ureq::Agent, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-    let OutboundRequest {
-        method,
-        url,
-        query,
-        headers,
-        body,
-        ..
-    } = request;
-    let result = match method {
-        Method::Get => {
-            let mut req = agent.get(&url);
-            for (k, v) in &query {
-                req = req.query(*k, v);
-            }
-            for (k, v) in &headers {
-                req = req.header(*k, v);
-            }
-            req.call()
-        }
-        Method::Post => {
-            let mut req = agent.post(&url);
-            for (k, v) in &query {
-                req = req.query(*k, v);
-            }
-            for (k, v) in &headers {
-                req = req.header(*k, v);
-            }
-            match body {
-                Some(RequestBody::Form(fields)) => {
-                    req.send_form(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                }
-                Some(RequestBody::Json(value)) => req.send_json(&value),
-                None => req.send_empty(),
-            }
-        }
-    };
-    let mut response = result.map_err(map_error)?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BYTES)
-        .read_to_vec()
-        .map_err(map_error)?;
-    Ok(OutboundResponse {
-        status,
-        retry_after,
-        location,
-        body,
-    })
+/// Everything but TLS.
+fn settings(config: &OutboundConfig, max_inflight: usize) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.total_timeout)
+        // A redirect could carry a bearer token to another host: never follow one.
+        .redirect(reqwest::redirect::Policy::none())
+        // Requests are small and latency-bound: send them at once.
+        .tcp_nodelay(true)
+        // Keep as many idle connections as calls may be in flight, so a burst that ends does
+        // not close connections the next burst would reopen.
+        .pool_max_idle_per_host(max_inflight)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("neonpanel-mcp/", env!("CARGO_PKG_VERSION")))
 }
 
-fn map_error(error: ureq::Error) -> OutboundError {
-    match error {
-        ureq::Error::Timeout(_) => OutboundError::Timeout,
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => {
-            OutboundError::Connect(error.to_string())
+/// Reads the body chunk by chunk and stops at the cap, so a huge or endless answer never sits
+/// in memory whole.
+async fn read_capped(response: &mut reqwest::Response) -> Result<Vec<u8>, OutboundError> {
+    let limit = usize::try_from(MAX_RESPONSE_BYTES).unwrap_or(usize::MAX);
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
+    {
+        return Err(OutboundError::TooLarge);
+    }
+    let hint = response.content_length().unwrap_or(0).min(64 * 1024);
+    let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(map_error)? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(OutboundError::TooLarge);
         }
-        ureq::Error::BodyExceedsLimit(_) => OutboundError::TooLarge,
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => OutboundError::Timeout,
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            OutboundError::Connect(e.to_string())
-        }
-        other => OutboundError::Transport(other.to_string()),
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// rustls on aws-lc-rs (the crypto backend jsonwebtoken also uses) with the Mozilla roots
+/// compiled in, so the container image's CA bundle does not decide whom we trust.
+fn tls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        // aws-lc-rs supports every safe default version: the fallback is never taken.
+        .unwrap_or_else(|_| rustls::ClientConfig::builder())
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+/// `application/x-www-form-urlencoded`, as browsers and OAuth servers expect it.
+fn form_encode(fields: &[(String, String)]) -> Vec<u8> {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish()
+        .into_bytes()
+}
+
+fn map_error(error: reqwest::Error) -> OutboundError {
+    if error.is_timeout() {
+        return OutboundError::Timeout;
+    }
+    // The full source chain, without the URL (it may carry a query the caller built).
+    let error = error.without_url();
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if error.is_connect() {
+        OutboundError::Connect(detail)
+    } else {
+        OutboundError::Transport(detail)
     }
 }

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::failure::ToolFailure;
-use super::protocol::jsonrpc::{error_response, result_response};
+use super::protocol::jsonrpc::error_response;
 use super::protocol::modern::META_SERVER_INFO;
 use super::protocol::{Message, ProtocolVersion, RpcError};
-use super::tools::{ParsedCall, ToolRunner};
+use super::tools::{ParsedCall, ToolOutput, ToolRunner};
 use crate::domain::pagination::Cursor;
 use crate::domain::principal::{Caller, ScopeSet};
 use crate::domain::tools::{Catalogue, ToolSpec};
@@ -61,9 +63,10 @@ impl ReplyStatus {
 }
 
 /// One JSON-RPC response and how to send it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Reply {
-    pub body: Value,
+    /// The whole response message, serialized once; transports write it as is.
+    pub body: Box<RawValue>,
     pub status: ReplyStatus,
     /// Set by `initialize`: the version the session now speaks.
     pub negotiated: Option<ProtocolVersion>,
@@ -73,14 +76,71 @@ impl Reply {
     #[must_use]
     pub fn error(id: Option<Value>, error: &RpcError, modern: bool) -> Self {
         Self {
-            body: error_response(id, error),
+            body: to_raw(&error_response(id, error)),
             status: ReplyStatus::for_error(error.code, modern),
             negotiated: None,
         }
     }
+
+    fn ok(id: &Value, result: &impl Serialize, negotiated: Option<ProtocolVersion>) -> Self {
+        Self {
+            body: to_raw(&Envelope {
+                jsonrpc: "2.0",
+                id,
+                result,
+            }),
+            status: ReplyStatus::Ok,
+            negotiated,
+        }
+    }
+}
+
+/// Serializes a reply; JSON values and our result structs always serialize, but if one ever
+/// did not, `null` is sent rather than a panic.
+#[must_use]
+pub fn to_raw(value: &impl Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+/// `{"jsonrpc":"2.0","id":…,"result":…}`.
+#[derive(Serialize)]
+struct Envelope<'a, R: Serialize> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    result: &'a R,
+}
+
+/// A successful `tools/call` result, written straight from the tool's serialized output.
+#[derive(Serialize)]
+struct ToolSuccess<'a> {
+    content: [TextContent<'a>; 1],
+    #[serde(rename = "structuredContent")]
+    structured_content: &'a RawValue,
+    #[serde(rename = "isError")]
+    is_error: bool,
+    /// 2026-07-28 only (see [`decorate_modern`]).
+    #[serde(rename = "resultType", skip_serializing_if = "Option::is_none")]
+    result_type: Option<&'static str>,
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<&'a Value>,
+}
+
+#[derive(Serialize)]
+struct TextContent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: &'a str,
+}
+
+/// What a method answered: a JSON value, or a tool's output still to be wrapped.
+enum Answer {
+    Value(Value),
+    Tool(ToolOutput),
 }
 
 pub struct McpService {
+    /// The 2026-07-28 result `_meta` (server identity), built once.
+    modern_meta: Value,
     catalogue: Catalogue,
     listing: Vec<Value>,
     runner: ToolRunner,
@@ -109,6 +169,7 @@ impl McpService {
             })
             .collect();
         Self {
+            modern_meta: server_meta(),
             catalogue,
             listing,
             runner,
@@ -145,27 +206,50 @@ impl McpService {
                         .and_then(Value::as_str),
                 );
                 negotiated = Some(v);
-                Ok(initialize_result(v))
+                Ok(Answer::Value(initialize_result(v)))
             }
-            ("ping", false) => Ok(json!({})),
-            ("server/discover", true) => Ok(discover_result()),
-            ("tools/list", _) => self.list_tools(params.as_ref()),
+            ("ping", false) => Ok(Answer::Value(json!({}))),
+            ("server/discover", true) => Ok(Answer::Value(discover_result())),
+            ("tools/list", _) => self.list_tools(params.as_ref()).map(Answer::Value),
             ("tools/call", _) => self.call_tool(caller, version, params.as_ref()).await,
             _ => Err(RpcError::method_not_found(&method)),
         };
         Some(match outcome {
-            Ok(mut result) => {
+            Ok(Answer::Value(mut result)) => {
                 if modern {
-                    decorate_modern(&mut result, &method);
+                    self.decorate_modern(&mut result, &method);
                 }
-                Reply {
-                    body: result_response(id, result),
-                    status: ReplyStatus::Ok,
-                    negotiated,
-                }
+                Reply::ok(&id, &result, negotiated)
+            }
+            Ok(Answer::Tool(structured)) => {
+                let result = ToolSuccess {
+                    content: [TextContent {
+                        kind: "text",
+                        text: structured.get(),
+                    }],
+                    structured_content: &structured,
+                    is_error: false,
+                    result_type: modern.then_some("complete"),
+                    meta: modern.then_some(&self.modern_meta),
+                };
+                Reply::ok(&id, &result, negotiated)
             }
             Err(error) => Reply::error(Some(id), &error, modern),
         })
+    }
+
+    /// 2026-07-28: every result says its `resultType` and names the server; lists and
+    /// discovery are cacheable, and public (the same for every caller).
+    fn decorate_modern(&self, result: &mut Value, method: &str) {
+        let Some(object) = result.as_object_mut() else {
+            return;
+        };
+        object.insert("resultType".into(), json!("complete"));
+        object.insert("_meta".into(), self.modern_meta.clone());
+        if matches!(method, "tools/list" | "server/discover") {
+            object.insert("ttlMs".into(), json!(LIST_TTL_MS));
+            object.insert("cacheScope".into(), json!("public"));
+        }
     }
 
     fn list_tools(&self, params: Option<&Map<String, Value>>) -> Result<Value, RpcError> {
@@ -199,7 +283,7 @@ impl McpService {
         caller: &Caller,
         version: ProtocolVersion,
         params: Option<&Map<String, Value>>,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Answer, RpcError> {
         let name = params
             .and_then(|p| p.get("name"))
             .and_then(Value::as_str)
@@ -214,7 +298,9 @@ impl McpService {
             Ok(call) => call,
             Err(errors) if version.argument_errors_in_result() => {
                 record(Some(spec.id), ToolOutcome::InvalidArguments);
-                return Ok(failure_result(&ToolFailure::invalid_arguments(&errors)));
+                return Ok(Answer::Value(failure_result(
+                    &ToolFailure::invalid_arguments(&errors),
+                )));
             }
             Err(errors) => {
                 record(Some(spec.id), ToolOutcome::InvalidArguments);
@@ -225,7 +311,7 @@ impl McpService {
         Ok(match self.runner.run(caller, call).await {
             Ok(structured) => {
                 record(Some(spec.id), ToolOutcome::Ok);
-                success_result(structured)
+                Answer::Tool(structured)
             }
             Err(failure) => {
                 record(Some(spec.id), ToolOutcome::of_failure(failure.code));
@@ -246,7 +332,7 @@ impl McpService {
                         "tool failed"
                     ),
                 }
-                failure_result(&failure)
+                Answer::Value(failure_result(&failure))
             }
         })
     }
@@ -269,30 +355,9 @@ fn discover_result() -> Value {
     })
 }
 
-/// 2026-07-28: every result says its `resultType` and names the server; lists and discovery
-/// are cacheable, and public (the same for every caller).
-fn decorate_modern(result: &mut Value, method: &str) {
-    let Some(object) = result.as_object_mut() else {
-        return;
-    };
-    object.insert("resultType".into(), json!("complete"));
-    object.insert(
-        "_meta".into(),
-        json!({ META_SERVER_INFO: { "name": SERVER_NAME, "title": SERVER_TITLE, "version": SERVER_VERSION } }),
-    );
-    if matches!(method, "tools/list" | "server/discover") {
-        object.insert("ttlMs".into(), json!(LIST_TTL_MS));
-        object.insert("cacheScope".into(), json!("public"));
-    }
-}
-
-fn success_result(structured: Value) -> Value {
-    let text = structured.to_string();
-    json!({
-        "content": [{ "type": "text", "text": text }],
-        "structuredContent": structured,
-        "isError": false,
-    })
+/// The server identity every 2026-07-28 result carries in `_meta`.
+fn server_meta() -> Value {
+    json!({ META_SERVER_INFO: { "name": SERVER_NAME, "title": SERVER_TITLE, "version": SERVER_VERSION } })
 }
 
 fn failure_result(failure: &ToolFailure) -> Value {

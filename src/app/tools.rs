@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::credentials::{Credentials, Grant};
 use super::failure::{Target, ToolFailure};
@@ -81,12 +82,12 @@ impl ToolRunner {
         self.policies.get(&id)
     }
 
-    /// Runs the call and returns its `structuredContent`.
+    /// Runs the call and returns its `structuredContent`, already serialized.
     ///
     /// # Errors
     /// A [`ToolFailure`] for any upstream, credential or access failure.
     #[tracing::instrument(skip_all, fields(tool = ?call_id(&call)))]
-    pub async fn run(&self, caller: &Caller, call: ParsedCall) -> Result<Value, ToolFailure> {
+    pub async fn run(&self, caller: &Caller, call: ParsedCall) -> Result<ToolOutput, ToolFailure> {
         let id = call_id(&call);
         let policy = self
             .policies
@@ -137,10 +138,10 @@ impl ToolRunner {
         caller: &Caller,
         policy: &ToolPolicy,
         body: F,
-    ) -> Result<Value, ToolFailure>
+    ) -> Result<ToolOutput, ToolFailure>
     where
         F: Fn(Grant) -> Fut,
-        Fut: Future<Output = Result<Value, ToolFailure>>,
+        Fut: Future<Output = Result<ToolOutput, ToolFailure>>,
     {
         let grant = self.credentials.grant(caller, policy).await?;
         match body(grant.clone()).await {
@@ -163,20 +164,20 @@ impl ToolRunner {
         &self,
         grant: Grant,
         input: &list_accounts::Input,
-    ) -> Result<Value, ToolFailure> {
+    ) -> Result<ToolOutput, ToolFailure> {
         let page = page_of(list_accounts::LIST, input.cursor.as_deref())?;
         let companies = self
             .api
             .list_companies(grant.token(), page, self.page_size.get())
             .await?;
-        to_json(&list_accounts::map(companies, |uuid| grant.reaches(uuid)))
+        encode(&list_accounts::map(companies, |uuid| grant.reaches(uuid)))
     }
 
     async fn get_account(
         &self,
         grant: Grant,
         input: &get_account::Input,
-    ) -> Result<Value, ToolFailure> {
+    ) -> Result<ToolOutput, ToolFailure> {
         let account = input.account_id.as_str();
         grant.ensure_reach(account)?;
         let mut page = 1;
@@ -204,14 +205,14 @@ impl ToolRunner {
                 .unwrap_or_default(),
             _ => self.api.company_permissions(grant.token(), account).await?,
         };
-        to_json(&get_account::map(company, permissions))
+        encode(&get_account::map(company, permissions))
     }
 
     async fn search_orders(
         &self,
         grant: Grant,
         input: &search_orders::Input,
-    ) -> Result<Value, ToolFailure> {
+    ) -> Result<ToolOutput, ToolFailure> {
         grant.ensure_reach(&input.account_id)?;
         let query = InvoiceQuery {
             search: input.q.clone(),
@@ -224,14 +225,14 @@ impl ToolRunner {
             .api
             .list_invoices(grant.token(), &input.account_id, &query)
             .await?;
-        to_json(&search_orders::map(page))
+        encode(&search_orders::map(page))
     }
 
     async fn search_inventory(
         &self,
         grant: Grant,
         input: &search_inventory::Input,
-    ) -> Result<Value, ToolFailure> {
+    ) -> Result<ToolOutput, ToolFailure> {
         grant.ensure_reach(&input.account_id)?;
         let query = InventoryQuery {
             search: input.q.clone(),
@@ -243,14 +244,14 @@ impl ToolRunner {
             .api
             .list_inventory(grant.token(), &input.account_id, &query)
             .await?;
-        to_json(&search_inventory::map(page))
+        encode(&search_inventory::map(page))
     }
 
     async fn landed_cost(
         &self,
         grant: Grant,
         input: &get_landed_cost::Input,
-    ) -> Result<Value, ToolFailure> {
+    ) -> Result<ToolOutput, ToolFailure> {
         let account = input.account_id.as_str();
         grant.ensure_reach(account)?;
         let token = grant.token();
@@ -297,7 +298,7 @@ impl ToolRunner {
                 query.page += 1;
             }
         }
-        to_json(&get_landed_cost::map(
+        encode(&get_landed_cost::map(
             input.inventory_id,
             pages,
             input.batch_id.as_deref(),
@@ -308,7 +309,7 @@ impl ToolRunner {
         &self,
         grant: Grant,
         input: &plan_purchase::Input,
-    ) -> Result<Value, ToolFailure> {
+    ) -> Result<ToolOutput, ToolFailure> {
         let account = input.account_id.as_str();
         grant.ensure_reach(account)?;
         let query = InventoryQuery {
@@ -343,7 +344,7 @@ impl ToolRunner {
             .api
             .inventory_details(grant.token(), account, item.id)
             .await?;
-        to_json(&plan_purchase::map(input, item.id, &details, None))
+        encode(&plan_purchase::map(input, item.id, &details, None))
     }
 }
 
@@ -378,7 +379,12 @@ fn page_of(list: &'static str, cursor: Option<&str>) -> Result<u32, ToolFailure>
         .map_err(|e| ToolFailure::invalid_arguments(&FieldErrors::single("cursor", e.to_string())))
 }
 
-fn to_json<T: Serialize>(output: &T) -> Result<Value, ToolFailure> {
-    serde_json::to_value(output)
+/// A tool's `structuredContent` as JSON text: the typed output serialized once. The same text
+/// becomes `content[0].text` and is embedded verbatim as `structuredContent`, so no `Value`
+/// tree is built and nothing is serialized twice.
+pub type ToolOutput = Box<RawValue>;
+
+fn encode<T: Serialize>(output: &T) -> Result<ToolOutput, ToolFailure> {
+    serde_json::value::to_raw_value(output)
         .map_err(|_| ToolFailure::new(500, "internal", "the result could not be encoded"))
 }

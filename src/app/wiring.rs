@@ -356,13 +356,10 @@ impl App {
                 )?),
                 None => None,
             };
-        let acceptor = TcpListener::new(config.listen)
-            .try_bind()
-            .await
-            .map_err(|e| StartupError::Bind {
-                addr: config.listen,
-                reason: e.to_string(),
-            })?;
+        let acceptor = bind(config.listen).map_err(|e| StartupError::Bind {
+            addr: config.listen,
+            reason: e.to_string(),
+        })?;
         let local_addr = acceptor
             .holdings()
             .first()
@@ -421,6 +418,25 @@ impl App {
             metrics.stop().await;
         }
     }
+}
+
+/// Pending connections the kernel queues before `accept`: a burst of new connections (a load
+/// balancer warming up, hundreds of agents at once) waits there rather than being refused. 1024
+/// is what axum and hyper servers commonly use; tokio's own default is 128.
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// Binds `addr` with [`LISTEN_BACKLOG`] (and `SO_REUSEADDR`, as tokio does, so a restart does
+/// not wait for old connections in `TIME_WAIT`).
+fn bind(addr: SocketAddr) -> std::io::Result<TcpAcceptor> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    TcpAcceptor::try_from(socket.listen(LISTEN_BACKLOG)?)
 }
 
 async fn wait_for_signal() {

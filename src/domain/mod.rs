@@ -1,6 +1,6 @@
 //! The pure core: tools, auth policies, pagination and planning arithmetic.
 //!
-//! Invariant: nothing here performs I/O or names a framework (salvo, ureq, jsonwebtoken,
+//! Invariant: nothing here performs I/O or names a framework (salvo, reqwest, jsonwebtoken,
 //! mini-moka, tokio). Everything is unit-tested without sockets or a runtime.
 
 pub mod arguments;

@@ -197,14 +197,14 @@ async fn discovery_registration_pkce_and_a_tool_call_work_from_the_sse_url() {
     // `/sse` metadata names it.
     let world = sandbox_world().await;
     let signed_in = sign_in_from(&world, "/sse", reqwest::Method::GET).await;
-    let mut headers = reqwest::header::HeaderMap::new();
+    let mut headers = reqwest012::header::HeaderMap::new();
     headers.insert(
-        reqwest::header::AUTHORIZATION,
+        reqwest012::header::AUTHORIZATION,
         format!("Bearer {}", signed_in.access_token)
             .parse()
             .unwrap(),
     );
-    let http = reqwest::Client::builder()
+    let http = reqwest012::Client::builder()
         .default_headers(headers)
         .build()
         .unwrap();

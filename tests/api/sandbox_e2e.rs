@@ -343,12 +343,12 @@ async fn rmcp_sse_client_like_bedrock_runs_every_tool_against_the_sandbox() {
 
     // Arrange
     let world = sandbox_world().await;
-    let mut headers = reqwest::header::HeaderMap::new();
+    let mut headers = reqwest012::header::HeaderMap::new();
     headers.insert(
-        reqwest::header::AUTHORIZATION,
+        reqwest012::header::AUTHORIZATION,
         format!("Bearer {}", world.token("bob")).parse().unwrap(),
     );
-    let http = reqwest::Client::builder()
+    let http = reqwest012::Client::builder()
         .default_headers(headers)
         .build()
         .unwrap();

@@ -11,13 +11,13 @@ use super::doubles::ALICE;
 use super::helpers::spawn_app;
 use super::proxy;
 
-fn authorized_client(token: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
+fn authorized_client(token: &str) -> reqwest012::Client {
+    let mut headers = reqwest012::header::HeaderMap::new();
     headers.insert(
-        reqwest::header::AUTHORIZATION,
+        reqwest012::header::AUTHORIZATION,
         format!("Bearer {token}").parse().expect("header value"),
     );
-    reqwest::Client::builder()
+    reqwest012::Client::builder()
         .default_headers(headers)
         .build()
         .expect("client")

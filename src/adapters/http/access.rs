@@ -87,9 +87,12 @@ impl Handler for AccessLog {
         let started = Instant::now();
         let route = Route::of(req.uri().path());
         let in_flight = self.metrics.in_flight(route);
-        let request_id = depot.request_id().unwrap_or_default().to_owned();
-        // Every event logged while the request is handled carries its id.
-        let span = tracing::info_span!("request", request_id = %request_id);
+        // Every event logged while the request is handled carries its id (recorded only when
+        // the span is enabled).
+        let span = tracing::info_span!(
+            "request",
+            request_id = %depot.request_id().unwrap_or_default()
+        );
         let (_, upstream) = measure_upstream(ctrl.call_next(req, depot, res))
             .instrument(span)
             .await;
@@ -100,12 +103,13 @@ impl Handler for AccessLog {
         if status == 429 {
             self.metrics.rate_limited(route);
         }
-        let facts = depot
-            .get_typed::<McpFacts>()
-            .ok()
-            .cloned()
-            .unwrap_or_default();
+        // Under `LOG_LEVEL=warn` the line is not written: skip gathering its facts.
+        if !tracing::enabled!(target: "access", tracing::Level::INFO) {
+            return;
+        }
+        let facts = depot.get_typed::<McpFacts>().ok();
         let subject = caller(depot).map(|c| c.principal.subject.to_string());
+        let request_id = depot.request_id().unwrap_or_default();
         tracing::info!(
             target: "access",
             request_id = %request_id,
@@ -115,8 +119,8 @@ impl Handler for AccessLog {
             latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             upstream_ms = u64::try_from(upstream.as_millis()).unwrap_or(u64::MAX),
             subject = subject.as_deref().unwrap_or("-"),
-            mcp_method = facts.method.as_deref().unwrap_or("-"),
-            tool = facts.tool.as_deref().unwrap_or("-"),
+            mcp_method = facts.and_then(|f| f.method.as_deref()).unwrap_or("-"),
+            tool = facts.and_then(|f| f.tool.as_deref()).unwrap_or("-"),
             "request"
         );
     }

@@ -7,25 +7,28 @@ use futures_util::stream;
 use salvo::http::header::{ACCEPT, CACHE_CONTROL, HeaderValue};
 use salvo::prelude::*;
 use salvo::sse::{self, SseEvent};
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::app::service::ReplyStatus;
 
-/// docs/design.md §2: `Accept` is read leniently; only a client that accepts SSE and not JSON
-/// (nor `*/*`) gets a stream.
+/// `Accept` is read leniently: only a client that accepts SSE and not JSON (nor `*/*`) gets a
+/// stream. Every `Accept` header counts, matched case-insensitively, without allocating.
 #[must_use]
 pub fn wants_sse_only(req: &Request) -> bool {
-    let accept = req
-        .headers()
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",")
-        .to_ascii_lowercase();
-    accept.contains("text/event-stream")
-        && !accept.contains("application/json")
-        && !accept.contains("*/*")
+    let (mut sse, mut json) = (false, false);
+    for value in req.headers().get_all(ACCEPT) {
+        let bytes = value.as_bytes();
+        sse |= contains_ignore_case(bytes, b"text/event-stream");
+        json |=
+            contains_ignore_case(bytes, b"application/json") || contains_ignore_case(bytes, b"*/*");
+    }
+    sse && !json
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 #[must_use]
@@ -38,10 +41,11 @@ pub fn status_of(status: ReplyStatus) -> StatusCode {
     }
 }
 
-/// Writes `body` with `status`, as JSON or as a single SSE `message` event.
-pub fn write(res: &mut Response, status: StatusCode, body: &Value, sse_only: bool) {
+/// Writes `body` (a JSON value, or a reply already serialized) with `status`, as JSON or as a
+/// single SSE `message` event.
+pub fn write(res: &mut Response, status: StatusCode, body: &impl Serialize, sse_only: bool) {
     res.status_code(status);
-    let text = body.to_string();
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "null".to_owned());
     if sse_only {
         let event = SseEvent::default().name("message").text(text);
         sse::stream(res, stream::iter([Ok::<_, Infallible>(event)]));

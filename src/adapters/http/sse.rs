@@ -11,6 +11,7 @@ use futures_util::{StreamExt, stream};
 use salvo::http::header::{CACHE_CONTROL, HeaderValue};
 use salvo::prelude::*;
 use salvo::sse::{SseEvent, SseKeepAlive};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::HttpState;
@@ -18,6 +19,7 @@ use super::auth::caller;
 use super::streamable::read_json;
 use crate::app::protocol::jsonrpc::{classify, error_response};
 use crate::app::protocol::{ProtocolVersion, RpcError};
+use crate::app::service::to_raw;
 use crate::ports::{BusError, SessionBus, SessionId};
 
 pub struct SseOpen {
@@ -202,19 +204,22 @@ impl Handler for SsePost {
                 if bodies.is_empty() {
                     None
                 } else {
-                    Some(Value::Array(bodies))
+                    Some(to_raw(&bodies))
                 }
             }
-            Value::Array(_) => Some(error_response(
+            Value::Array(_) => Some(to_raw(&error_response(
                 None,
                 &RpcError::invalid_request(
                     "JSON-RPC batches are only supported in protocol version 2025-03-26",
                 ),
-            )),
+            ))),
             single => self.one(&caller, &id, version, single, false).await,
         };
         if let Some(reply) = replies {
-            match bus.deliver(&id, reply.to_string()).await {
+            match bus
+                .deliver(&id, String::from(Box::<str>::from(reply)))
+                .await
+            {
                 Ok(()) => {}
                 Err(BusError::UnknownSession) => {
                     return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
@@ -244,14 +249,14 @@ impl SsePost {
         version: ProtocolVersion,
         item: Value,
         in_batch: bool,
-    ) -> Option<Value> {
+    ) -> Option<Box<RawValue>> {
         let message = match classify(item) {
             Ok(message) => message,
-            Err((request_id, error)) => return Some(error_response(request_id, &error)),
+            Err((request_id, error)) => return Some(to_raw(&error_response(request_id, &error))),
         };
         if in_batch && message.method() == Some("initialize") {
             let error = RpcError::invalid_request("initialize must not be part of a batch");
-            return Some(error_response(message.id().cloned(), &error));
+            return Some(to_raw(&error_response(message.id().cloned(), &error)));
         }
         let reply = self.state.service.handle(caller, version, message).await?;
         if let Some(negotiated) = reply.negotiated {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use salvo::http::ParseError;
 use salvo::prelude::*;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::HttpState;
 use super::auth::caller;
@@ -15,7 +16,7 @@ use super::reply::{accepted, status_of, wants_sse_only, write};
 use crate::app::protocol::jsonrpc::{classify, error_response};
 use crate::app::protocol::modern::{self, Headers};
 use crate::app::protocol::{ProtocolVersion, RpcError};
-use crate::app::service::Reply;
+use crate::app::service::{Reply, to_raw};
 
 pub struct McpPost {
     state: Arc<HttpState>,
@@ -90,7 +91,7 @@ impl Handler for McpPost {
                 match replies {
                     Err(reply) => write(res, status_of(reply.status), &reply.body, sse_only),
                     Ok(bodies) if bodies.is_empty() => accepted(res),
-                    Ok(bodies) => write(res, StatusCode::OK, &Value::Array(bodies), sse_only),
+                    Ok(bodies) => write(res, StatusCode::OK, &bodies, sse_only),
                 }
             }
             single => {
@@ -126,7 +127,7 @@ async fn batch(
     caller: &crate::domain::principal::Caller,
     headers: Headers<'_>,
     items: Vec<Value>,
-) -> Result<Vec<Value>, Reply> {
+) -> Result<Vec<Box<RawValue>>, Reply> {
     let refuse = |why: &'static str| Reply::error(None, &RpcError::invalid_request(why), false);
     if items.is_empty() {
         return Err(refuse("Invalid Request: empty batch"));
@@ -146,13 +147,13 @@ async fn batch(
         let message = match classify(item) {
             Ok(message) => message,
             Err((id, error)) => {
-                bodies.push(error_response(id, &error));
+                bodies.push(to_raw(&error_response(id, &error)));
                 continue;
             }
         };
         if message.method() == Some("initialize") {
             let error = RpcError::invalid_request("initialize must not be part of a batch");
-            bodies.push(error_response(message.id().cloned(), &error));
+            bodies.push(to_raw(&error_response(message.id().cloned(), &error)));
             continue;
         }
         if let Some(reply) = service.handle(caller, version, message).await {
