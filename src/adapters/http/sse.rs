@@ -128,6 +128,18 @@ fn retry_later(res: &mut Response) {
         .insert("retry-after", HeaderValue::from(RETRY_AFTER_SECS));
 }
 
+/// 503 with `Retry-After` while the session store cannot answer: the session may well be
+/// alive, and a 404 would tell the client to drop it.
+fn bus_unavailable(res: &mut Response, error: &BusError) {
+    tracing::error!(error = %error, "session bus unavailable");
+    retry_later(res);
+    plain_error(
+        res,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "session store unavailable",
+    );
+}
+
 fn plain_error(res: &mut Response, status: StatusCode, message: &str) {
     res.status_code(status);
     res.render(Json(json!({ "error": message })));
@@ -161,15 +173,7 @@ impl Handler for SsePost {
             }
             // Also while Redis is restoring records it lost: the session may well be alive,
             // and 404 would tell the client to drop it.
-            Err(e) => {
-                tracing::error!(error = %e, "session bus unavailable");
-                retry_later(res);
-                return plain_error(
-                    res,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "session store unavailable",
-                );
-            }
+            Err(e) => return bus_unavailable(res, &e),
         };
         if info.subject != caller.principal.subject {
             return plain_error(
@@ -224,15 +228,7 @@ impl Handler for SsePost {
                 Err(BusError::UnknownSession) => {
                     return plain_error(res, StatusCode::NOT_FOUND, "the session closed");
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "session bus unavailable");
-                    retry_later(res);
-                    return plain_error(
-                        res,
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "session store unavailable",
-                    );
-                }
+                Err(e) => return bus_unavailable(res, &e),
             }
         }
         res.status_code(StatusCode::ACCEPTED);
