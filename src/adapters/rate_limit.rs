@@ -31,7 +31,7 @@ if stored then tat = math.max(tonumber(stored), now) end
 local next_tat = tat + interval
 local ahead = next_tat - now
 if ahead > tolerance then return ahead - tolerance end
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil(ahead / 1000))
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.max(1, math.ceil(ahead / 1000)))
 return 0
 ";
 
@@ -69,7 +69,8 @@ impl RedisRateLimit {
 impl SharedRateLimit for RedisRateLimit {
     async fn hit(&self, key: &str, per_minute: u32) -> Result<Option<u64>, RateLimitError> {
         let per_minute = u64::from(per_minute.max(1));
-        let interval = 60_000_000 / per_minute;
+        // At least 1 µs: a limit above 60 million a minute would round the interval to 0.
+        let interval = (60_000_000 / per_minute).max(1);
         let tolerance = interval * per_minute;
         let mut invocation = self.script.key(self.key(key));
         invocation.arg(interval).arg(tolerance);

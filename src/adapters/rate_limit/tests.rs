@@ -102,3 +102,22 @@ async fn an_unreachable_redis_is_unavailable_quickly() {
     assert!(matches!(result, Err(RateLimitError::Unavailable(_))));
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_limit_above_one_request_per_microsecond_still_counts_in_redis() {
+    // Arrange: 60 million per minute rounds the GCRA interval down to 0 µs, which once made
+    // the script ask Redis for a 0 ms expiry (an error, so every call fell back to local).
+    let Some(redis) = RedisServer::start("a_limit_above_one_request_per_microsecond") else {
+        return;
+    };
+    let limit = limiter(&redis).await;
+
+    // Act
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(limit.hit("sub:alice", 1_000_000_000).await);
+    }
+
+    // Assert
+    assert!(answers.iter().all(|a| matches!(a, Ok(None))), "{answers:?}");
+}
