@@ -25,11 +25,12 @@ ARG DEBIAN_RELEASE=bookworm
 # ---------------------------------------------------------------------------------------------
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS builder
 
-# Native code in the dependency tree is aws-lc-sys only (TLS for outbound calls and JWT
-# signatures, through aws-lc-rs). On linux-gnu x86_64/aarch64 its build script takes the `cc`
-# builder with pregenerated bindings (no `ssl` feature, no FIPS), so a C compiler and libc
-# headers are all it needs: no cmake, perl, go, nasm or clang. The slim image ships both; they
-# are named here so that a change of base image cannot break the build silently.
+# Native code in the dependency tree: aws-lc-sys (TLS for outbound calls and JWT signatures,
+# through aws-lc-rs) and libmimalloc-sys (the global allocator). On linux-gnu x86_64/aarch64
+# aws-lc-sys takes the `cc` builder with pregenerated bindings (no `ssl` feature, no FIPS) and
+# mimalloc is one C file, so a C compiler and libc headers are all they need: no cmake, perl,
+# go, nasm or clang. The slim image ships both; they are named here so that a change of base
+# image cannot break the build silently.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
