@@ -13,12 +13,13 @@ use clap::builder::BoolishValueParser;
 use crate::domain::pagination::PageSize;
 use crate::domain::policy::AuthMode;
 use crate::domain::principal::ScopeSet;
+use crate::domain::resource::sse_resource_of;
 use crate::domain::secret::Secret;
 use crate::domain::tools::Catalogue;
 
 mod hosts;
 
-pub use hosts::{HostCheck, origin_of, sse_resource_of};
+pub use hosts::HostCheck;
 
 /// Drain window when `SHUTDOWN_DRAIN_MS` is unset (capped at the grace): long enough for a
 /// load balancer's health check to see the 503 once or for it to finish deregistering.

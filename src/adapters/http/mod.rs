@@ -67,7 +67,7 @@ impl HttpSettings {
     /// Scheme and authority of the resource URL.
     #[must_use]
     pub fn origin(&self) -> &str {
-        crate::app::config::origin_of(&self.resource_url)
+        crate::domain::resource::origin_of(&self.resource_url)
     }
 
     /// RFC 9728 §3.1: the well-known segment is inserted before the resource's path.

@@ -6,7 +6,7 @@ use salvo::prelude::*;
 use serde_json::json;
 
 use super::HttpState;
-use crate::app::config::sse_resource_of;
+use crate::domain::resource::sse_resource_of;
 
 /// Serves the metadata document of one resource path (`/mcp`, `/sse`, or the root).
 pub struct ProtectedResource {

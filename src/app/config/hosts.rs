@@ -2,6 +2,9 @@
 //! RFC 9728 resources of both transports, derived from `MCP_RESOURCE_URL`.
 
 use super::list;
+use crate::domain::resource::origin_of;
+#[cfg(test)]
+use crate::domain::resource::sse_resource_of;
 
 /// Which `Host` header values the server answers: the DNS-rebinding defence of the MCP
 /// transport spec. A rebinding page reaches us under its own name, so its requests carry a Host
@@ -12,24 +15,6 @@ pub enum HostCheck {
     Off,
     /// Lower-case `name` (any port) or `name:port` (that port only) entries.
     Only(Vec<String>),
-}
-
-/// Scheme and authority of an http(s) URL: `https://mcp.example.com/mcp` → `https://mcp.example.com`.
-#[must_use]
-pub fn origin_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let end = url
-        .get(after_scheme..)
-        .and_then(|rest| rest.find(['/', '?', '#']))
-        .map_or(url.len(), |i| after_scheme + i);
-    url.get(..end).unwrap_or(url)
-}
-
-/// The RFC 9728 `resource` of the legacy SSE transport: the `/sse` URL on the origin of
-/// `MCP_RESOURCE_URL`, which is what a client given the `/sse` URL asks a token for.
-#[must_use]
-pub fn sse_resource_of(resource_url: &str) -> String {
-    format!("{}/sse", origin_of(resource_url))
 }
 
 /// The host name of an http(s) URL, lower-case and without the port (`[::1]` keeps its brackets,
