@@ -38,19 +38,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Started from an empty directory, so no developer `.env` is picked up; both ports are chosen
-# by the OS.
-(cd "$work" && exec "$BIN" sandbox --host 127.0.0.1 --port 0 --sandbox-port 0 \
-  >"$work/sandbox.out" 2>"$work/sandbox.err") &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^ACCESS_TOKEN=' "$work/sandbox.out" 2>/dev/null && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$work/sandbox.err" >&2; exit 1; }
-  sleep 0.2
-done
-token=$(sed -n 's/^ACCESS_TOKEN=//p' "$work/sandbox.out")
-mcp_url=$(sed -n 's/^ *MCP (Streamable HTTP): *//p' "$work/sandbox.out")
-[ -n "$token" ] && [ -n "$mcp_url" ] || { echo "sandbox did not start" >&2; cat "$work/sandbox.err" >&2; exit 1; }
+# shellcheck source=scripts/sandbox_lib.sh
+. "$root/scripts/sandbox_lib.sh"
+start_sandbox
 upstream=${mcp_url%/mcp}
 
 node "$root/scripts/conformance_proxy.mjs" "$upstream" "$token" >"$work/proxy.out" &

@@ -217,17 +217,7 @@ async fn the_token_command_signs_in_against_the_sandbox_and_its_token_works() {
     .await;
 
     // Assert
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
-    let body = list_accounts_with(&world, &token).await;
-    assert_eq!(
-        body["result"]["structuredContent"]["items"][0]["accountId"],
-        world.company("carol", 0).as_str()
-    );
+    assert_token_reaches(&world, output, "carol").await;
 }
 
 #[tokio::test]
@@ -264,17 +254,7 @@ async fn the_token_command_finds_the_issuer_in_the_servers_protected_resource_me
     )
     .await;
 
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
-    let body = list_accounts_with(&world, &token).await;
-    assert_eq!(
-        body["result"]["structuredContent"]["items"][0]["accountId"],
-        world.company("bob", 0).as_str()
-    );
+    assert_token_reaches(&world, output, "bob").await;
 }
 
 #[tokio::test]
@@ -315,4 +295,19 @@ async fn the_token_command_keeps_a_failing_browser_opener_quiet() {
     assert!(!output.status.success());
     assert!(stderr.contains("Open this URL"), "{stderr}");
     assert!(!stderr.contains("not found"), "{stderr}");
+}
+
+/// The `token` command succeeded, and its token lists `user`'s first account through the server.
+async fn assert_token_reaches(world: &SandboxWorld, output: Output, user: &str) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let body = list_accounts_with(world, &token).await;
+    assert_eq!(
+        body["result"]["structuredContent"]["items"][0]["accountId"],
+        world.company(user, 0).as_str()
+    );
 }
