@@ -9,8 +9,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use neonpanel_mcp::app::config::{Config, LogFormat, Settings};
-use neonpanel_mcp::app::wiring::App;
+use neonpanel_mcp::startup::config::{Config, LogFormat, Settings};
+use neonpanel_mcp::startup::wiring::App;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]

@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use neonpanel_mcp::app::config::Settings;
-use neonpanel_mcp::app::wiring::App;
 use neonpanel_mcp::domain::secret::Secret;
+use neonpanel_mcp::startup::config::Settings;
+use neonpanel_mcp::startup::wiring::App;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,10 +1,8 @@
-//! The application: use cases over the ports, and the wiring that builds them.
+//! The application: the use cases over the ports. It names no adapter and no framework; the
+//! composition root ([`crate::startup`]) builds it.
 
-pub mod config;
 pub mod credentials;
 pub mod failure;
-pub mod protocol;
 pub mod redact;
 pub mod service;
 pub mod tools;
-pub mod wiring;

@@ -9,14 +9,14 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::failure::ToolFailure;
-use super::protocol::jsonrpc::error_response;
-use super::protocol::modern::META_SERVER_INFO;
-use super::protocol::{Message, ProtocolVersion, RpcError};
 use super::tools::{ParsedCall, ToolOutput, ToolRunner};
 use crate::domain::pagination::Cursor;
 use crate::domain::principal::{Caller, ScopeSet};
 use crate::domain::tools::{Catalogue, ToolSpec};
 use crate::ports::{NoTelemetry, Telemetry, ToolOutcome};
+use crate::protocol::jsonrpc::error_response;
+use crate::protocol::modern::META_SERVER_INFO;
+use crate::protocol::{Message, ProtocolVersion, RpcError};
 
 const SERVER_NAME: &str = "neonpanel-mcp";
 const SERVER_TITLE: &str = "NeonPanel";

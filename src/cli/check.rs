@@ -6,8 +6,6 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use neonpanel_mcp::app::config::{Config, UserSourceSettings};
-use neonpanel_mcp::app::wiring::{AppParts, policies};
 use neonpanel_mcp::domain::error::CredentialError;
 use neonpanel_mcp::domain::pagination::PageSize;
 use neonpanel_mcp::domain::policy::AuthMode;
@@ -15,6 +13,8 @@ use neonpanel_mcp::domain::principal::{Caller, Principal, ScopeSet, Subject};
 use neonpanel_mcp::domain::secret::Secret;
 use neonpanel_mcp::domain::tools::Catalogue;
 use neonpanel_mcp::ports::Check;
+use neonpanel_mcp::startup::config::{Config, UserSourceSettings};
+use neonpanel_mcp::startup::wiring::{AppParts, policies};
 
 /// The token the user-credential probe presents: the source must refuse it (proving it is
 /// reachable and speaks the protocol) without any real user being involved.
@@ -165,9 +165,10 @@ async fn service_token_and_api(config: &Config, parts: &AppParts) -> (Check, Che
 async fn redis(config: &Config) -> Option<Check> {
     let url = config.redis_url.as_ref()?;
     let result = async {
-        let bus = neonpanel_mcp::app::wiring::connect_redis(url, config.redis_ca_file.as_deref())
-            .await
-            .map_err(|e| e.to_string())?;
+        let bus =
+            neonpanel_mcp::startup::wiring::connect_redis(url, config.redis_ca_file.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
         bus.ping().await.map_err(|e| e.to_string())
     };
     Some(match result.await {

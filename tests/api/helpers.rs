@@ -4,11 +4,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use neonpanel_mcp::adapters::sessions::MemorySessionBus;
-use neonpanel_mcp::app::wiring::{App, AppParts, Shutdown};
+use neonpanel_mcp::startup::wiring::{App, AppParts, Shutdown};
 
 use super::doubles;
 
-pub use neonpanel_mcp::app::config::Settings;
+pub use neonpanel_mcp::startup::config::Settings;
 
 pub struct TestApp {
     pub addr: SocketAddr,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use neonpanel_mcp::adapters::metrics::Metrics;
 use neonpanel_mcp::adapters::sessions::MemorySessionBus;
-use neonpanel_mcp::app::wiring::{App, AppParts, Shutdown};
+use neonpanel_mcp::startup::wiring::{App, AppParts, Shutdown};
 use rmcp::model::ProtocolVersion;
 use serde_json::json;
 use wiremock::matchers::{method, path};

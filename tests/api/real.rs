@@ -4,8 +4,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use neonpanel_mcp::app::config::Settings;
-use neonpanel_mcp::app::wiring::App;
+use neonpanel_mcp::startup::config::Settings;
+use neonpanel_mcp::startup::wiring::App;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use neonpanel_mcp::app::config::Settings;
-use neonpanel_mcp::app::wiring::App;
 use neonpanel_mcp::domain::secret::Secret;
+use neonpanel_mcp::startup::config::Settings;
+use neonpanel_mcp::startup::wiring::App;
 use serde_json::{Value, json};
 
 use super::helpers::TestApp;

@@ -4,10 +4,10 @@
 
 use std::collections::HashSet;
 
-use neonpanel_mcp::app::config::Settings;
-use neonpanel_mcp::app::wiring::App;
 use neonpanel_mcp::domain::secret::Secret;
 use neonpanel_mcp::sandbox::{Fault, Sandbox, SandboxConfig};
+use neonpanel_mcp::startup::config::Settings;
+use neonpanel_mcp::startup::wiring::App;
 use rmcp::model::{CallToolResult, ProtocolVersion};
 use serde_json::{Value, json};
 

@@ -13,8 +13,8 @@ use salvo::http::header::{CONNECTION, CONTENT_LENGTH};
 use salvo::http::{HeaderValue, ParseError};
 use salvo::prelude::*;
 
-use crate::app::protocol::RpcError;
-use crate::app::protocol::jsonrpc::error_response;
+use crate::protocol::RpcError;
+use crate::protocol::jsonrpc::error_response;
 
 /// The body-reading hoop of the JSON-RPC POST routes.
 pub struct ReadBody {

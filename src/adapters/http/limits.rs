@@ -16,9 +16,9 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 
 use super::auth::caller;
-use crate::app::protocol::RpcError;
-use crate::app::protocol::jsonrpc::error_response;
 use crate::ports::SharedRateLimit;
+use crate::protocol::RpcError;
+use crate::protocol::jsonrpc::error_response;
 
 /// JSON-RPC "server error" code for refusals that are not about the message itself.
 const SERVER_ERROR: i32 = -32000;

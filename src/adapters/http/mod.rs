@@ -20,10 +20,10 @@ use std::time::Duration;
 use salvo::prelude::*;
 
 use crate::adapters::metrics::Metrics;
-use crate::app::config::HostCheck;
 use crate::app::service::McpService;
 use crate::domain::principal::ScopeSet;
 use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus, SharedRateLimit};
+use crate::startup::config::HostCheck;
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;

@@ -8,7 +8,7 @@ use salvo::http::header::HOST;
 use salvo::prelude::*;
 
 use super::limits::refuse;
-use crate::app::config::HostCheck;
+use crate::startup::config::HostCheck;
 
 /// Routes answered whatever the Host: load-balancer health checks address the target by IP
 /// and carry no data worth rebinding for.

@@ -17,10 +17,10 @@ use serde_json::{Value, json};
 use super::HttpState;
 use super::auth::caller;
 use super::streamable::read_json;
-use crate::app::protocol::jsonrpc::{classify, error_response};
-use crate::app::protocol::{ProtocolVersion, RpcError};
 use crate::app::service::to_raw;
 use crate::ports::{BusError, SessionBus, SessionId};
+use crate::protocol::jsonrpc::{classify, error_response};
+use crate::protocol::{ProtocolVersion, RpcError};
 
 pub struct SseOpen {
     state: Arc<HttpState>,

@@ -13,10 +13,10 @@ use serde_json::value::RawValue;
 use super::HttpState;
 use super::auth::caller;
 use super::reply::{accepted, status_of, wants_sse_only, write};
-use crate::app::protocol::jsonrpc::{classify, error_response};
-use crate::app::protocol::modern::{self, Headers};
-use crate::app::protocol::{ProtocolVersion, RpcError};
 use crate::app::service::{Reply, to_raw};
+use crate::protocol::jsonrpc::{classify, error_response};
+use crate::protocol::modern::{self, Headers};
+use crate::protocol::{ProtocolVersion, RpcError};
 
 pub struct McpPost {
     state: Arc<HttpState>,

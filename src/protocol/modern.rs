@@ -114,7 +114,7 @@ fn legacy_from_header(headers: Headers<'_>) -> Result<ProtocolVersion, RpcError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::protocol::jsonrpc::classify;
+    use crate::protocol::jsonrpc::classify;
     use serde_json::json;
 
     fn modern_call(name: &str) -> Message {
