@@ -9,8 +9,6 @@ pub mod app;
 pub mod domain;
 pub mod ports;
 pub mod protocol;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 pub mod startup;
 
 /// A private `redis-server` per test (shared with the integration tests).

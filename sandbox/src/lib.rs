@@ -8,8 +8,8 @@
 //! NeonPanel cannot hide on both sides of a test.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), neonpanel_mcp::sandbox::SandboxError> {
-//! use neonpanel_mcp::sandbox::{Sandbox, SandboxConfig};
+//! # async fn demo() -> Result<(), neonpanel_sandbox::SandboxError> {
+//! use neonpanel_sandbox::{Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start(SandboxConfig {
 //!     bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
 //!     public_url: None,

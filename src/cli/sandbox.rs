@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use neonpanel_mcp::domain::secret::Secret;
-use neonpanel_mcp::sandbox::{Sandbox, SandboxConfig};
 use neonpanel_mcp::startup::config::Settings;
 use neonpanel_mcp::startup::wiring::App;
+use neonpanel_sandbox::{Sandbox, SandboxConfig};
 
 /// Origins of the MCP Inspector's web UI, so it can connect from the browser.
 const INSPECTOR_ORIGINS: &str = "http://localhost:6274,http://127.0.0.1:6274";

@@ -9,6 +9,7 @@
 )]
 
 mod child;
+mod cli_help;
 mod commands;
 mod doubles;
 mod edge_guards;
@@ -26,10 +27,13 @@ mod real;
 mod redis_fleet;
 #[path = "../support/redis_server.rs"]
 mod redis_server;
+#[cfg(feature = "sandbox")] // spawns `neonpanel-mcp sandbox`
 mod sandbox_cli;
 mod sandbox_e2e;
 mod schema;
 mod shutdown;
+#[cfg(feature = "sandbox")] // spawns `neonpanel-mcp sandbox`
+mod shutdown_process;
 mod slow_clients;
 mod sse_client;
 mod startup;

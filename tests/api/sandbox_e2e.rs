@@ -5,9 +5,9 @@
 use std::collections::HashSet;
 
 use neonpanel_mcp::domain::secret::Secret;
-use neonpanel_mcp::sandbox::{Fault, Sandbox, SandboxConfig};
 use neonpanel_mcp::startup::config::Settings;
 use neonpanel_mcp::startup::wiring::App;
+use neonpanel_sandbox::{Fault, Sandbox, SandboxConfig};
 use rmcp::model::{CallToolResult, ProtocolVersion};
 use serde_json::{Value, json};
 
