@@ -2,8 +2,10 @@
 
 mod api;
 mod faults;
+mod inventory;
 mod lifecycle;
 mod oauth;
+mod tokens;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
