@@ -39,21 +39,25 @@ WORKDIR /build
 ENV CARGO_TERM_COLOR=never \
     CARGO_INCREMENTAL=0
 
-# Dependencies first, built against stub sources: this layer is reused until Cargo.toml or
-# Cargo.lock change (aws-lc-sys alone takes minutes to compile). The bench stubs exist because
-# the manifest declares `[[bench]]` targets (hot_path, ops).
+# Dependencies first, built against stub sources: this layer is reused until a manifest or
+# Cargo.lock change (aws-lc-sys alone takes minutes to compile). The workspace has two members,
+# the server (.) and the sandbox (sandbox/), so both manifests and both stub crate roots are
+# needed. The bench stubs exist because the manifest declares `[[bench]]` targets (hot_path, ops).
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src benches \
+COPY sandbox/Cargo.toml sandbox/
+RUN mkdir -p src benches sandbox/src \
     && echo 'fn main() {}' > src/main.rs \
     && : > src/lib.rs \
+    && : > sandbox/src/lib.rs \
     && for bench in hot_path ops; do echo 'fn main() {}' > "benches/$bench.rs"; done \
     && cargo build --release --locked \
-    && rm -rf src benches
+    && rm -rf src benches sandbox/src
 
-# The crate itself. COPY keeps the sources' modification times, which can be older than the
-# stub build's outputs: touch the crate roots so cargo rebuilds the crate, never the stubs.
+# The crates themselves (the sandbox is in the binary: default features). COPY keeps the
+# sources' modification times, which can be older than the stub build's outputs: touch the
+# crate roots so cargo rebuilds the crates, never the stubs.
 COPY . .
-RUN touch src/main.rs src/lib.rs \
+RUN touch src/main.rs src/lib.rs sandbox/src/lib.rs \
     && cargo build --release --locked \
     && install -D -m 0755 target/release/neonpanel-mcp /out/neonpanel-mcp \
     && /out/neonpanel-mcp --version
