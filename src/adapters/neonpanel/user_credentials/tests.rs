@@ -23,8 +23,9 @@ fn caller(subject: &str, scopes: &str, tenant: Option<&str>, token: &str) -> Cal
             scopes: ScopeSet::parse(scopes),
             tenant: tenant.map(Tenant::new),
             expires_at: START + 3600,
+            accounts: std::collections::BTreeSet::new(),
         }),
-        access_token: BearerToken::new(token),
+        access_token: Some(BearerToken::new(token)),
     }
 }
 
