@@ -239,3 +239,36 @@ async fn an_unmapped_or_unknown_fixed_credential_is_refused_without_echoing_it()
     );
     assert!(!challenge.contains("stolen"), "{challenge}");
 }
+
+#[tokio::test]
+async fn unmapped_attempts_count_against_the_client_ip_like_any_failed_attempt() {
+    // Arrange: a quota of 3 a minute. Eight attempts see a 429 even if a minute boundary
+    // resets the window once in between.
+    let mut settings = settings();
+    settings.rate_limit_per_minute = Some(3);
+    let authenticators = ProofAuthenticators::new(Arc::new(doubles::authenticator()))
+        .with(Arc::new(FixedCredentials));
+    let app = spawn_app_authenticated_by(settings, api(), Arc::new(authenticators)).await;
+
+    // Act
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let response = app
+            .http
+            .post(app.url("/mcp"))
+            .bearer_auth(UNMAPPED)
+            .body("{}")
+            .send()
+            .await
+            .expect("answered");
+        statuses.push(response.status().as_u16());
+    }
+
+    // Assert
+    assert_eq!(statuses[..3], [403, 403, 403], "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [403, 429].contains(s)),
+        "{statuses:?}"
+    );
+}
