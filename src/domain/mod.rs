@@ -4,11 +4,13 @@
 //! mini-moka, tokio). Everything is unit-tested without sockets or a runtime.
 
 pub mod arguments;
+pub mod challenge;
 pub mod error;
 pub mod pagination;
 pub mod planning;
 pub mod policy;
 pub mod principal;
+pub mod proof;
 pub mod resource;
 pub mod secret;
 pub mod tools;

@@ -31,6 +31,7 @@ mod redis_server;
 mod sandbox_cli;
 mod sandbox_e2e;
 mod schema;
+mod second_authenticator;
 mod shutdown;
 #[cfg(feature = "sandbox")] // spawns `neonpanel-mcp sandbox`
 mod shutdown_process;
