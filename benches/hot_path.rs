@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use neonpanel_mcp::adapters::jwks::{JwksAuthenticator, JwksConfig, SystemClock};
 use neonpanel_mcp::adapters::outbound::{Outbound, OutboundConfig};
+use neonpanel_mcp::domain::proof::Proof;
 use neonpanel_mcp::domain::secret::Secret;
 use neonpanel_mcp::ports::Authenticator;
 use neonpanel_mcp::startup::config::Settings;
@@ -103,12 +104,12 @@ async fn token_verification(upstream: &str) {
     let config = JwksConfig::new(format!("{upstream}/jwks"), ISSUER, vec![AUDIENCE.into()]);
     let auth = JwksAuthenticator::new(config, outbound, Arc::new(SystemClock)).unwrap();
     // Warm the key cache once (the JWKS fetch is not what is measured).
-    auth.authenticate(&Secret::new(token("warm")))
+    auth.authenticate(&Proof::Bearer(Secret::new(token("warm"))))
         .await
         .unwrap();
     let rounds = 200;
-    let tokens: Vec<Secret> = (0..rounds)
-        .map(|i| Secret::new(token(&format!("user-{i}"))))
+    let tokens: Vec<Proof> = (0..rounds)
+        .map(|i| Proof::Bearer(Secret::new(token(&format!("user-{i}")))))
         .collect();
     let start = Instant::now();
     for t in &tokens {

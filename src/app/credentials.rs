@@ -1,5 +1,9 @@
 //! Chooses and obtains the NeonPanel credential of one tool call (docs/design.md §4), and enforces
 //! the account-reach invariant for service-token calls.
+//!
+//! A caller without a NeonPanel sign-in (proven some other way, e.g. an AWS-signed request) has
+//! no access token to exchange: it is only ever served with the service token, confined to the
+//! accounts its principal grants, and a `user`-only tool tells it that it needs a sign-in.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +11,7 @@ use std::time::Duration;
 use mini_moka::sync::Cache;
 
 use super::failure::ToolFailure;
+use crate::domain::challenge;
 use crate::domain::error::{CredentialError, UpstreamErrorKind};
 use crate::domain::policy::{AccountPermissions, AccountReach, CredentialPlan, ToolPolicy};
 use crate::domain::principal::{Caller, Subject};
@@ -90,20 +95,14 @@ impl Credentials {
     /// Adds the challenge that asks the client to sign in again (RFC 6750 §3).
     #[must_use]
     pub fn reauthenticate(&self, mut failure: ToolFailure) -> ToolFailure {
-        failure.www_authenticate = Some(format!(
-            "Bearer error=\"invalid_token\", resource_metadata=\"{}\"",
-            self.resource_metadata
-        ));
+        failure.www_authenticate = Some(challenge::sign_in_again(&self.resource_metadata));
         failure
     }
 
     /// Adds the challenge that asks for more scopes (RFC 6750 §3.1 `insufficient_scope`).
     #[must_use]
     pub fn step_up(&self, mut failure: ToolFailure, scope: &str) -> ToolFailure {
-        failure.www_authenticate = Some(format!(
-            "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{}\"",
-            self.resource_metadata
-        ));
+        failure.www_authenticate = Some(challenge::step_up(scope, &self.resource_metadata));
         failure
     }
 
@@ -113,12 +112,12 @@ impl Credentials {
     /// A [`ToolFailure`] the caller can act on: sign in again, try later, or no access.
     pub async fn grant(&self, caller: &Caller, policy: &ToolPolicy) -> Result<Grant, ToolFailure> {
         match CredentialPlan::for_mode(policy.mode, self.users.is_configured()) {
-            CredentialPlan::UserOnly => match self.users.user_credential(caller).await {
+            CredentialPlan::UserOnly => match self.user_credential(caller).await {
                 Ok(credential) => self.grant_from_user_credential(caller, credential).await,
                 Err(e) => Err(self.credential_failure(&e)),
             },
             CredentialPlan::ServiceOnly => self.service_grant(caller, None).await,
-            CredentialPlan::UserThenService => match self.users.user_credential(caller).await {
+            CredentialPlan::UserThenService => match self.user_credential(caller).await {
                 Ok(credential) => self.grant_from_user_credential(caller, credential).await,
                 Err(CredentialError::Rejected) => {
                     Err(self.credential_failure(&CredentialError::Rejected))
@@ -126,6 +125,15 @@ impl Credentials {
                 Err(_) => self.service_grant(caller, None).await,
             },
         }
+    }
+
+    /// The caller's own credential; [`CredentialError::NoSignIn`] without asking the source when
+    /// the caller has no access token to exchange.
+    async fn user_credential(&self, caller: &Caller) -> Result<UserCredential, CredentialError> {
+        if caller.access_token.is_none() {
+            return Err(CredentialError::NoSignIn);
+        }
+        self.users.user_credential(caller).await
     }
 
     /// Forgets whatever credential `grant` came from, after NeonPanel answered 401.
@@ -172,8 +180,13 @@ impl Credentials {
     }
 
     /// The caller's own company list, read with their user credential when one can be had.
-    /// Without one the reach is what the token itself proves (its tenant claim).
+    /// Without one the reach is what the principal itself proves (its tenant claim, the
+    /// accounts its authenticator granted). A caller without a sign-in never reads the cache:
+    /// its subject may coincide with a signed-in one's, whose reach it must not borrow.
     async fn learned_reach(&self, caller: &Caller) -> AccountReach {
+        if caller.access_token.is_none() {
+            return AccountReach::default();
+        }
         let key = (
             caller.principal.subject.clone(),
             caller
@@ -188,7 +201,7 @@ impl Credentials {
         if !self.users.is_configured() {
             return AccountReach::default();
         }
-        let user_token = match self.users.user_credential(caller).await {
+        let user_token = match self.user_credential(caller).await {
             Ok(UserCredential::Jwt(token)) => token,
             Ok(UserCredential::Permissions(p)) => return p.reach(),
             Err(_) => return AccountReach::default(),
@@ -226,3 +239,6 @@ impl Credentials {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

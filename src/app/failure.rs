@@ -32,6 +32,9 @@ pub mod messages {
     pub const LIST_NOT_ALLOWED: &str =
         "Your NeonPanel access does not include the list of accounts.";
     pub const NOT_FOUND: &str = "NeonPanel found nothing with the ids you passed.";
+    pub const NEEDS_SIGN_IN: &str = "This tool works only with your own NeonPanel sign-in, and \
+         this connection was made without one. Connect with a NeonPanel sign-in, or ask the \
+         server's operator to run this tool with the service token.";
 }
 
 /// What a call was about, so that a refusal or a miss can name it.
@@ -106,6 +109,9 @@ impl ToolFailure {
         match error {
             CredentialError::NotConfigured(what) => Self::new(503, "upstream_unavailable", *what),
             CredentialError::Rejected => Self::new(401, "unauthorized", messages::SIGN_IN_AGAIN),
+            // Not `unauthorized`: signing in again to this connection would not help, and that
+            // code makes the runner evict and retry.
+            CredentialError::NoSignIn => Self::new(403, "forbidden", messages::NEEDS_SIGN_IN),
             CredentialError::Unavailable(why) => Self {
                 retryable: true,
                 detail: Some(redact(why).into()),

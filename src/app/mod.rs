@@ -1,6 +1,7 @@
 //! The application: the use cases over the ports. It names no adapter and no framework; the
 //! composition root ([`crate::startup`]) builds it.
 
+pub mod authentication;
 pub mod credentials;
 pub mod failure;
 pub mod redact;

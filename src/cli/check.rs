@@ -67,8 +67,9 @@ async fn user_credential(config: &Config, parts: &AppParts) -> Check {
             scopes: ScopeSet::default(),
             tenant: None,
             expires_at: u64::MAX,
+            accounts: std::collections::BTreeSet::new(),
         }),
-        access_token: Secret::new(PROBE_TOKEN),
+        access_token: Some(Secret::new(PROBE_TOKEN)),
     };
     let source = match &config.user_source {
         UserSourceSettings::UserJwtEndpoint(url) => format!("user-JWT endpoint {url}"),

@@ -5,14 +5,20 @@ use std::fmt;
 
 use serde_json::Value;
 
-/// Why an inbound bearer token was not accepted (docs/design.md §3).
+/// Why an inbound credential proof was not accepted (docs/design.md §3). The HTTP edge maps
+/// each to its answer in one module: 401, 403, 503 + `Retry-After`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
-    /// RFC 6750 §3.1 `invalid_token`; the description is safe to show to the caller.
+    /// RFC 6750 §3.1 `invalid_token` (401); the description is safe to show to the caller.
     #[error("invalid token: {0}")]
     InvalidToken(&'static str),
-    /// The signing keys could not be fetched and none is cached for this token.
+    /// The proof is genuine but its holder has no access here (403), e.g. an IAM role that is
+    /// mapped to no NeonPanel account; the description is safe to show to the caller.
+    #[error("access denied: {0}")]
+    Forbidden(&'static str),
+    /// What decides cannot be reached (signing keys, a verification service) and nothing cached
+    /// answers for this proof (503 + `Retry-After`).
     #[error("token verification is unavailable")]
     Unavailable,
     /// No authenticator is configured on this server.
@@ -33,6 +39,10 @@ pub enum CredentialError {
     /// The issuer could not be reached or answered nonsense.
     #[error("the authorization server is unavailable: {0}")]
     Unavailable(String),
+    /// The caller proved who they are without a NeonPanel sign-in, so there is nothing to
+    /// exchange for their own credential.
+    #[error("the caller has no NeonPanel sign-in")]
+    NoSignIn,
 }
 
 /// The normalised failure codes of an upstream call (docs/design.md §5).

@@ -5,11 +5,13 @@
 
 pub mod arguments;
 pub mod aws_iam;
+pub mod challenge;
 pub mod error;
 pub mod pagination;
 pub mod planning;
 pub mod policy;
 pub mod principal;
+pub mod proof;
 pub mod resource;
 pub mod secret;
 pub mod tools;

@@ -97,10 +97,12 @@ impl AccountReach {
         Self(accounts.into_iter().map(Into::into).collect())
     }
 
-    /// The reach a principal proves on its own (its tenant claim).
+    /// The reach a principal proves on its own: its tenant claim and the accounts its
+    /// authenticator granted.
     #[must_use]
     pub fn of_principal(principal: &Principal) -> Self {
-        Self::from_accounts(principal.tenant.iter().map(|t| t.as_str().to_owned()))
+        let tenant = principal.tenant.iter().map(|t| t.as_str().to_owned());
+        Self::from_accounts(tenant.chain(principal.accounts.iter().cloned()))
     }
 
     #[must_use]
@@ -188,6 +190,7 @@ mod tests {
             scopes: ScopeSet::default(),
             tenant: Some(Tenant::new("acme")),
             expires_at: 0,
+            accounts: BTreeSet::new(),
         };
         let reach = AccountReach::of_principal(&principal);
         assert!(reach.ensure("acme").is_ok());
@@ -197,5 +200,20 @@ mod tests {
                 account: "globex".into()
             })
         );
+    }
+
+    #[test]
+    fn reach_of_principal_includes_the_accounts_its_authenticator_granted() {
+        let principal = Principal {
+            subject: Subject::new("arn:aws:iam::123456789012:role/reporting"),
+            scopes: ScopeSet::default(),
+            tenant: None,
+            expires_at: 0,
+            accounts: BTreeSet::from(["globex".to_owned(), "initech".to_owned()]),
+        };
+        let reach = AccountReach::of_principal(&principal);
+        assert!(reach.ensure("globex").is_ok());
+        assert!(reach.ensure("initech").is_ok());
+        assert!(reach.ensure("acme").is_err());
     }
 }

@@ -124,15 +124,42 @@ pub struct Principal {
     pub tenant: Option<Tenant>,
     /// `exp` as seconds since the Unix epoch.
     pub expires_at: u64,
+    /// NeonPanel accounts (company UUIDs) the authenticator itself grants, for a proof that is
+    /// not a NeonPanel sign-in (an IAM role mapped to accounts, say). Empty for a sign-in token,
+    /// whose reach is its tenant claim and the caller's own company list. Service-token calls
+    /// are confined to these (see `AccountReach::of_principal`).
+    pub accounts: BTreeSet<String>,
 }
 
-/// A principal together with the access token it was proven by. The token is kept only to
-/// exchange it for a user credential; it is never sent to the NeonPanel API (docs/design.md §4).
+/// A principal together with the NeonPanel access token it was proven by, when its proof was
+/// one. The token is kept only to exchange it for a user credential; it is never sent to the
+/// NeonPanel API (docs/design.md §4). A caller without one (an AWS-signed request, say) can
+/// only be served with the service token, confined to the accounts its principal reaches.
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// Shared with the verified-token cache: a cached-token request clones a pointer.
     pub principal: Arc<Principal>,
-    pub access_token: BearerToken,
+    pub access_token: Option<BearerToken>,
+}
+
+impl Caller {
+    /// A caller who signed in to NeonPanel: `access_token` can be exchanged for their credential.
+    #[must_use]
+    pub fn signed_in(principal: Arc<Principal>, access_token: BearerToken) -> Self {
+        Self {
+            principal,
+            access_token: Some(access_token),
+        }
+    }
+
+    /// A caller proven some other way, with no NeonPanel sign-in to exchange.
+    #[must_use]
+    pub fn without_sign_in(principal: Arc<Principal>) -> Self {
+        Self {
+            principal,
+            access_token: None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,22 +1,29 @@
 //! Inbound token verification and outbound credentials (docs/design.md §3, §4).
 
-use std::sync::Arc;
-
 use crate::domain::error::{AuthError, CredentialError};
 use crate::domain::policy::AccountPermissions;
-use crate::domain::principal::{Caller, Principal};
+use crate::domain::principal::Caller;
+use crate::domain::proof::Proof;
 use crate::domain::secret::BearerToken;
 
-/// Turns a bearer token into a verified [`Principal`]. Another scheme (SigV4) is another
-/// implementation; tools never see which one ran.
+/// Verifies a credential [`Proof`] into a [`Caller`]. Each scheme (issuer JWTs, AWS-signed
+/// requests, ...) is one implementation, chosen by the proof's form; tools and the credential
+/// policy see only the `Caller`, never which one ran.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait::async_trait]
 pub trait Authenticator: Send + Sync + 'static {
+    /// Whether `proof` has the form this authenticator verifies (its scheme, a token prefix).
+    /// Cheap and without I/O: it only routes the proof, it decides nothing about its validity.
+    fn claims(&self, proof: &Proof) -> bool;
+
+    /// The caller `proof` proves. A caller whose proof is a NeonPanel sign-in carries its access
+    /// token; any other has none and reaches only what its principal grants.
+    ///
     /// # Errors
-    /// [`AuthError::InvalidToken`] for any token that is not a valid, current token of the
-    /// configured issuer and audience; [`AuthError::Unavailable`] when the keys to decide
-    /// cannot be had.
-    async fn authenticate(&self, token: &BearerToken) -> Result<Arc<Principal>, AuthError>;
+    /// [`AuthError::InvalidToken`] for a proof that is not valid and current (or not of a form
+    /// this authenticator claims); [`AuthError::Forbidden`] for a genuine proof whose holder has
+    /// no access here; [`AuthError::Unavailable`] when what decides cannot be reached.
+    async fn authenticate(&self, proof: &Proof) -> Result<Caller, AuthError>;
 }
 
 /// A per-user NeonPanel credential.
@@ -38,6 +45,7 @@ pub trait UserCredentials: Send + Sync + 'static {
 
     /// # Errors
     /// [`CredentialError::NotConfigured`] when no source is configured,
+    /// [`CredentialError::NoSignIn`] when `caller` has no access token to exchange,
     /// [`CredentialError::Rejected`] when the issuer refuses the token,
     /// [`CredentialError::Unavailable`] when it cannot be reached.
     async fn user_credential(&self, caller: &Caller) -> Result<UserCredential, CredentialError>;

@@ -28,6 +28,7 @@ use crate::adapters::outbound::{Outbound, OutboundConfig};
 use crate::adapters::probes::UpstreamProbe;
 use crate::adapters::rate_limit::RedisRateLimit;
 use crate::adapters::sessions::{self, MemorySessionBus, RedisSessionBus};
+use crate::app::authentication::ProofAuthenticators;
 use crate::app::credentials::Credentials;
 use crate::app::service::McpService;
 use crate::app::tools::ToolRunner;
@@ -249,7 +250,8 @@ impl AppParts {
             outbound,
         );
         Ok(Self {
-            authenticator: Arc::new(authenticator),
+            // The issuer's JWTs are the default proof; another scheme is one more `.with(..)`.
+            authenticator: Arc::new(ProofAuthenticators::new(Arc::new(authenticator))),
             users: Arc::new(users),
             service_tokens,
             api: Arc::new(api),

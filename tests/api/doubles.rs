@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use neonpanel_mcp::domain::error::{AuthError, CredentialError, UpstreamError};
 use neonpanel_mcp::domain::principal::{Caller, Principal, ScopeSet, Subject, Tenant};
+use neonpanel_mcp::domain::proof::Proof;
 use neonpanel_mcp::domain::secret::BearerToken;
 use neonpanel_mcp::domain::upstream::{
     Company, InventoryDetails, InventoryItem, InventoryQuery, Invoice, InvoiceQuery, LandedCost,
@@ -17,7 +18,8 @@ mockall::mock! {
     pub Auth {}
     #[async_trait]
     impl Authenticator for Auth {
-        async fn authenticate(&self, token: &BearerToken) -> Result<std::sync::Arc<Principal>, AuthError>;
+        fn claims(&self, proof: &Proof) -> bool;
+        async fn authenticate(&self, proof: &Proof) -> Result<Caller, AuthError>;
     }
 }
 
@@ -58,21 +60,29 @@ mockall::mock! {
 pub const ALICE: &str = "access-token-alice";
 pub const BOB: &str = "access-token-bob";
 
-/// An authenticator that knows [`ALICE`] and [`BOB`] and rejects everything else.
+/// An authenticator that claims every bearer token, knows [`ALICE`] and [`BOB`] (signed in,
+/// tenant `acme`) and rejects everything else.
 pub fn authenticator() -> MockAuth {
     let mut auth = MockAuth::new();
-    auth.expect_authenticate().returning(|token| {
+    auth.expect_claims()
+        .returning(|proof| proof.bearer().is_some());
+    auth.expect_authenticate().returning(|proof| {
+        let Some(token) = proof.bearer() else {
+            return Err(AuthError::InvalidToken("expected a bearer token"));
+        };
         let subject = match token.expose() {
             ALICE => "alice",
             BOB => "bob",
             _ => return Err(AuthError::InvalidToken("signature check failed")),
         };
-        Ok(std::sync::Arc::new(Principal {
+        let principal = std::sync::Arc::new(Principal {
             subject: Subject::new(subject),
             scopes: ScopeSet::parse("openid neonpanel:read"),
             tenant: Some(Tenant::new("acme")),
             expires_at: u64::MAX,
-        }))
+            accounts: std::collections::BTreeSet::new(),
+        });
+        Ok(Caller::signed_in(principal, token.clone()))
     });
     auth
 }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use neonpanel_mcp::adapters::sessions::MemorySessionBus;
+use neonpanel_mcp::ports::Authenticator;
 use neonpanel_mcp::startup::wiring::{App, AppParts, Shutdown};
 
 use super::doubles;
@@ -67,10 +68,19 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings, api: doubles::MockApi) -> TestApp {
+    spawn_app_authenticated_by(settings, api, Arc::new(doubles::authenticator())).await
+}
+
+/// As [`spawn_app_with`], with `authenticator` verifying every request's credential.
+pub async fn spawn_app_authenticated_by(
+    settings: Settings,
+    api: doubles::MockApi,
+    authenticator: Arc<dyn Authenticator>,
+) -> TestApp {
     let config = settings.validate().expect("test settings are valid");
     let probe = Arc::new(doubles::HealthyProbe::default());
     let parts = AppParts {
-        authenticator: Arc::new(doubles::authenticator()),
+        authenticator,
         users: Arc::new(doubles::users()),
         service_tokens: Arc::new(doubles::service_tokens()),
         api: Arc::new(api),

@@ -29,6 +29,7 @@ mod redis_server;
 mod sandbox_cli;
 mod sandbox_e2e;
 mod schema;
+mod second_authenticator;
 mod shutdown;
 mod slow_clients;
 mod sse_client;

@@ -11,7 +11,7 @@ use super::doubles::ALICE;
 use super::helpers::spawn_app;
 use super::proxy;
 
-fn authorized_client(token: &str) -> reqwest012::Client {
+pub fn authorized_client(token: &str) -> reqwest012::Client {
     let mut headers = reqwest012::header::HeaderMap::new();
     headers.insert(
         reqwest012::header::AUTHORIZATION,

@@ -9,7 +9,7 @@ use salvo::prelude::*;
 use salvo::request_id::{IdGenerator, RequestId, RequestIdDepotExt, UlidGenerator};
 use tracing::Instrument;
 
-use super::auth::caller;
+use super::caller::CallerDepotExt;
 use crate::adapters::metrics::{Metrics, Route};
 use crate::adapters::outbound::measure_upstream;
 
@@ -108,7 +108,7 @@ impl Handler for AccessLog {
             return;
         }
         let facts = depot.get_typed::<McpFacts>().ok();
-        let subject = caller(depot).map(|c| c.principal.subject.to_string());
+        let subject = depot.caller().map(|c| c.principal.subject.to_string());
         let request_id = depot.request_id().unwrap_or_default();
         tracing::info!(
             target: "access",

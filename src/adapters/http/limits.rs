@@ -15,7 +15,7 @@ use salvo::prelude::*;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use super::auth::caller;
+use super::caller::CallerDepotExt;
 use crate::ports::SharedRateLimit;
 use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::error_response;
@@ -165,7 +165,7 @@ impl RateLimit {
     }
 
     fn key(&self, req: &Request, depot: &Depot) -> String {
-        match caller(depot) {
+        match depot.caller() {
             Some(caller) => format!("sub:{}", caller.principal.subject),
             None => format!("ip:{}", self.client_ip(req)),
         }

@@ -4,6 +4,8 @@
 mod access;
 mod auth;
 mod body;
+mod caller;
+mod challenge;
 mod connections;
 mod health;
 mod limits;
@@ -27,6 +29,7 @@ use crate::startup::config::HostCheck;
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;
+pub use caller::CallerDepotExt;
 pub use connections::PerIpConnections;
 pub use limits::RateLimit;
 

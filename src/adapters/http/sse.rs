@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::HttpState;
-use super::auth::caller;
+use super::caller::CallerDepotExt;
 use super::streamable::read_json;
 use crate::app::service::to_raw;
 use crate::ports::{BusError, SessionBus, SessionId};
@@ -60,7 +60,7 @@ impl Handler for SseOpen {
         res: &mut Response,
         _ctrl: &mut FlowCtrl,
     ) {
-        let Some(caller) = caller(depot) else {
+        let Some(caller) = depot.caller() else {
             res.status_code(StatusCode::INTERNAL_SERVER_ERROR);
             return;
         };
@@ -154,7 +154,7 @@ impl Handler for SsePost {
         res: &mut Response,
         _ctrl: &mut FlowCtrl,
     ) {
-        let Some(caller) = caller(depot).cloned() else {
+        let Some(caller) = depot.caller().cloned() else {
             res.status_code(StatusCode::INTERNAL_SERVER_ERROR);
             return;
         };

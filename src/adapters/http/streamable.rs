@@ -11,7 +11,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::HttpState;
-use super::auth::caller;
+use super::caller::CallerDepotExt;
 use super::reply::{accepted, status_of, wants_sse_only, write};
 use crate::app::service::{Reply, to_raw};
 use crate::protocol::jsonrpc::{classify, error_response};
@@ -56,7 +56,7 @@ impl Handler for McpPost {
         res: &mut Response,
         _ctrl: &mut FlowCtrl,
     ) {
-        let Some(caller) = caller(depot).cloned() else {
+        let Some(caller) = depot.caller().cloned() else {
             res.status_code(StatusCode::INTERNAL_SERVER_ERROR);
             return;
         };

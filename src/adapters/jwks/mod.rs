@@ -27,7 +27,8 @@ use sha2::{Digest, Sha256};
 use crate::adapters::metrics::{CacheName, Metrics};
 use crate::adapters::outbound::Outbound;
 use crate::domain::error::AuthError;
-use crate::domain::principal::Principal;
+use crate::domain::principal::{Caller, Principal};
+use crate::domain::proof::Proof;
 use crate::domain::secret::BearerToken;
 use crate::ports::{Authenticator, Clock};
 
@@ -233,10 +234,31 @@ impl JwksAuthenticator {
     }
 }
 
+/// The default authenticator: it claims every bearer token, so a token of no other
+/// authenticator's form is judged (and refused with a precise reason) here.
 #[async_trait::async_trait]
 impl Authenticator for JwksAuthenticator {
+    fn claims(&self, proof: &Proof) -> bool {
+        proof.bearer().is_some()
+    }
+
+    async fn authenticate(&self, proof: &Proof) -> Result<Caller, AuthError> {
+        let Some(token) = proof.bearer() else {
+            return Err(AuthError::InvalidToken("expected a bearer token"));
+        };
+        let principal = self.verify_token(token).await?;
+        Ok(Caller::signed_in(principal, token.clone()))
+    }
+}
+
+impl JwksAuthenticator {
+    /// The principal `token` proves, from the verified-token cache or a full signature check.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidToken`] naming the first check that failed;
+    /// [`AuthError::Unavailable`] when the signing keys cannot be had.
     #[tracing::instrument(name = "jwks.authenticate", skip_all)]
-    async fn authenticate(&self, token: &BearerToken) -> Result<Arc<Principal>, AuthError> {
+    pub async fn verify_token(&self, token: &BearerToken) -> Result<Arc<Principal>, AuthError> {
         let raw = token.expose();
         if raw.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::InvalidToken("token too large"));

@@ -174,6 +174,8 @@ pub(super) fn check_claims(
             .map(Tenant::new),
         // Rounded down so the principal never outlives the token; `as` saturates.
         expires_at: exp.floor() as u64,
+        // A sign-in token grants no accounts itself: its reach is its tenant and the user's list.
+        accounts: std::collections::BTreeSet::new(),
     })
 }
 

@@ -26,7 +26,7 @@ use crate::adapters::metrics::{CacheName, Metrics};
 use crate::adapters::outbound::Outbound;
 use crate::domain::error::CredentialError;
 use crate::domain::principal::Caller;
-use crate::domain::secret::Secret;
+use crate::domain::secret::{BearerToken, Secret};
 use crate::ports::{Clock, UserCredential, UserCredentials};
 
 /// Seconds before its expiry at which a cached credential stops being served.
@@ -114,14 +114,14 @@ struct CacheKey {
 }
 
 impl CacheKey {
-    fn of(caller: &Caller) -> Self {
+    fn of(caller: &Caller, access_token: &BearerToken) -> Self {
         let principal = &caller.principal;
         Self {
             subject: principal.subject.as_str().to_owned(),
             // ScopeSet is a sorted set, so its text form is canonical.
             scopes: principal.scopes.to_string(),
             tenant: principal.tenant.as_ref().map(|t| t.as_str().to_owned()),
-            token_sha256: Sha256::digest(caller.access_token.expose().as_bytes()).into(),
+            token_sha256: Sha256::digest(access_token.expose().as_bytes()).into(),
         }
     }
 }
@@ -252,12 +252,16 @@ impl UserCredentials for ExchangedUserCredentials {
 
     #[tracing::instrument(name = "user_credential", skip_all, fields(subject = %caller.principal.subject))]
     async fn user_credential(&self, caller: &Caller) -> Result<UserCredential, CredentialError> {
-        match &self.source {
-            Source::None => return Err(CredentialError::NotConfigured(NOT_CONFIGURED)),
-            Source::Passthrough => return Ok(UserCredential::Jwt(caller.access_token.clone())),
-            _ => {}
+        if matches!(self.source, Source::None) {
+            return Err(CredentialError::NotConfigured(NOT_CONFIGURED));
         }
-        let key = CacheKey::of(caller);
+        let Some(access_token) = caller.access_token.as_ref() else {
+            return Err(CredentialError::NoSignIn);
+        };
+        if matches!(self.source, Source::Passthrough) {
+            return Ok(UserCredential::Jwt(access_token.clone()));
+        }
+        let key = CacheKey::of(caller, access_token);
         if let Some(hit) = self.cached(&key) {
             self.metrics.cache(CacheName::UserCredential, true);
             return Ok(hit);
@@ -270,12 +274,15 @@ impl UserCredentials for ExchangedUserCredentials {
         }
         self.metrics.cache(CacheName::UserCredential, false);
         let now = self.clock.now_unix();
-        let fetched = sources::fetch(&self.source, &self.outbound, caller, now).await?;
+        let fetched =
+            sources::fetch(&self.source, &self.outbound, caller, access_token, now).await?;
         Ok(self.remember(key, fetched, caller))
     }
 
     async fn evict(&self, caller: &Caller) {
-        self.cache.invalidate(&CacheKey::of(caller));
+        if let Some(access_token) = &caller.access_token {
+            self.cache.invalidate(&CacheKey::of(caller, access_token));
+        }
     }
 }
 

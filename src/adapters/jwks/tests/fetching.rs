@@ -14,7 +14,6 @@ use super::{
 };
 use crate::adapters::outbound::OutboundConfig;
 use crate::domain::error::AuthError;
-use crate::ports::Authenticator;
 
 const UNKNOWN: AuthError = AuthError::InvalidToken("unknown signing key");
 
@@ -45,7 +44,7 @@ async fn many_valid_tokens_fetch_the_jwks_once() {
         };
 
         // Act
-        let principal = auth.authenticate(&bearer(&token)).await;
+        let principal = auth.verify_token(&bearer(&token)).await;
 
         // Assert
         assert_eq!(
@@ -69,7 +68,7 @@ async fn concurrent_first_requests_share_one_fetch() {
         .collect();
 
     // Act
-    let results = join_all(tokens.iter().map(|t| auth.authenticate(t))).await;
+    let results = join_all(tokens.iter().map(|t| auth.verify_token(t))).await;
 
     // Assert
     assert!(results.iter().all(Result::is_ok), "{results:?}");
@@ -86,7 +85,7 @@ async fn unknown_kid_within_cooldown_does_not_refetch() {
     let clock = FakeClock::at(T0);
     let auth = authenticator(&server, &clock);
     assert!(
-        auth.authenticate(&bearer(&rsa_token("user-1")))
+        auth.verify_token(&bearer(&rsa_token("user-1")))
             .await
             .is_ok()
     );
@@ -102,11 +101,11 @@ async fn unknown_kid_within_cooldown_does_not_refetch() {
         .collect();
 
     // Act
-    let first_wave = join_all(strangers.iter().map(|t| auth.authenticate(t))).await;
+    let first_wave = join_all(strangers.iter().map(|t| auth.verify_token(t))).await;
     let after_first_wave = jwks_requests(&server).await;
     clock.advance(31);
-    let late = auth.authenticate(&strangers[0]).await;
-    let later = auth.authenticate(&strangers[1]).await;
+    let late = auth.verify_token(&strangers[0]).await;
+    let later = auth.verify_token(&strangers[1]).await;
 
     // Assert
     assert!(
@@ -150,18 +149,18 @@ async fn cached_keys_keep_working_while_the_jwks_endpoint_fails() {
         let clock = FakeClock::at(T0);
         let auth = authenticator(&server, &clock);
         assert!(
-            auth.authenticate(&bearer(&rsa_token("warm"))).await.is_ok(),
+            auth.verify_token(&bearer(&rsa_token("warm"))).await.is_ok(),
             "{name}"
         );
 
         // Act: past the refresh interval the fetch fails; the next try waits out the cooldown.
         clock.advance(601);
-        let during_outage = auth.authenticate(&bearer(&rsa_token("a"))).await;
-        let within_cooldown = auth.authenticate(&bearer(&rsa_token("b"))).await;
+        let during_outage = auth.verify_token(&bearer(&rsa_token("a"))).await;
+        let within_cooldown = auth.verify_token(&bearer(&rsa_token("b"))).await;
         clock.advance(31);
-        let after_cooldown = auth.authenticate(&bearer(&rsa_token("c"))).await;
+        let after_cooldown = auth.verify_token(&bearer(&rsa_token("c"))).await;
         let unknown_kid = auth
-            .authenticate(&bearer(&sign(
+            .verify_token(&bearer(&sign(
                 Algorithm::RS256,
                 Some("new"),
                 &rsa_key(),
@@ -197,11 +196,11 @@ async fn jwks_timeout_keeps_serving_cached_keys() {
         ..OutboundConfig::default()
     };
     let auth = authenticator_with(config(&server), &outbound, &clock);
-    assert!(auth.authenticate(&bearer(&rsa_token("warm"))).await.is_ok());
+    assert!(auth.verify_token(&bearer(&rsa_token("warm"))).await.is_ok());
 
     // Act
     clock.advance(601);
-    let during_timeout = auth.authenticate(&bearer(&rsa_token("slow"))).await;
+    let during_timeout = auth.verify_token(&bearer(&rsa_token("slow"))).await;
 
     // Assert
     assert!(during_timeout.is_ok(), "{during_timeout:?}");
@@ -219,10 +218,10 @@ async fn jwks_down_at_start_is_unavailable_and_retried_only_after_the_cooldown()
     let auth = authenticator(&server, &clock);
 
     // Act
-    let first = auth.authenticate(&bearer(&rsa_token("a"))).await;
-    let resting = auth.authenticate(&bearer(&rsa_token("b"))).await;
+    let first = auth.verify_token(&bearer(&rsa_token("a"))).await;
+    let resting = auth.verify_token(&bearer(&rsa_token("b"))).await;
     clock.advance(30);
-    let retried = auth.authenticate(&bearer(&rsa_token("c"))).await;
+    let retried = auth.verify_token(&bearer(&rsa_token("c"))).await;
 
     // Assert
     assert_eq!(first, Err(AuthError::Unavailable));
@@ -247,12 +246,12 @@ async fn rotated_in_key_is_accepted_after_one_refetch() {
         .mount(&server)
         .await;
     let auth = authenticator(&server, &FakeClock::at(T0));
-    assert!(auth.authenticate(&bearer(&rsa_token("old"))).await.is_ok());
+    assert!(auth.verify_token(&bearer(&rsa_token("old"))).await.is_ok());
     let new_token = sign(Algorithm::RS256, Some("rsa-2"), &rsa2_key(), &claims(T0));
 
     // Act
-    let with_new_key = auth.authenticate(&bearer(&new_token)).await;
-    let with_old_key = auth.authenticate(&bearer(&rsa_token("still"))).await;
+    let with_new_key = auth.verify_token(&bearer(&new_token)).await;
+    let with_old_key = auth.verify_token(&bearer(&rsa_token("still"))).await;
 
     // Assert
     assert!(with_new_key.is_ok(), "{with_new_key:?}");
@@ -277,14 +276,14 @@ async fn key_removed_from_the_jwks_is_refused_after_the_refresh() {
     let clock = FakeClock::at(T0);
     let auth = authenticator(&server, &Arc::clone(&clock));
     assert!(
-        auth.authenticate(&bearer(&rsa_token("before")))
+        auth.verify_token(&bearer(&rsa_token("before")))
             .await
             .is_ok()
     );
 
     // Act
     clock.advance(601);
-    let retired = auth.authenticate(&bearer(&rsa_token("after"))).await;
+    let retired = auth.verify_token(&bearer(&rsa_token("after"))).await;
 
     // Assert
     assert_eq!(retired, Err(UNKNOWN));

@@ -10,7 +10,6 @@ use super::{
     jwks_mock, jwks_response, rs256, rsa_key, rsa2_key, sign, sign_raw, with, without,
 };
 use crate::domain::error::AuthError;
-use crate::ports::Authenticator;
 
 fn hostile_tokens() -> Vec<(&'static str, String, &'static str)> {
     let valid = claims(T0);
@@ -244,7 +243,7 @@ async fn hostile_and_broken_tokens_are_rejected_as_invalid_token() {
         .await;
     let auth = authenticator(&server, &FakeClock::at(T0));
     assert!(
-        auth.authenticate(&bearer(&rs256(&claims(T0))))
+        auth.verify_token(&bearer(&rs256(&claims(T0))))
             .await
             .is_ok(),
         "control token"
@@ -254,7 +253,7 @@ async fn hostile_and_broken_tokens_are_rejected_as_invalid_token() {
 
     for (name, token, description) in cases {
         // Act
-        let result = auth.authenticate(&bearer(&token)).await;
+        let result = auth.verify_token(&bearer(&token)).await;
 
         // Assert
         assert_eq!(result, Err(AuthError::InvalidToken(description)), "{name}");

@@ -101,7 +101,7 @@ async fn accepted_tokens_yield_subject_scopes_tenant_and_expiry() {
 
         // Act
         let principal = auth
-            .authenticate(&bearer(&token))
+            .verify_token(&bearer(&token))
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
 
@@ -129,17 +129,17 @@ async fn verified_token_is_served_from_cache_until_exp_then_rejected() {
     let clock = FakeClock::at(T0);
     let auth = authenticator(&server, &clock);
     let token = bearer(&rs256(&with(claims(T0), "exp", json!(T0 + 900))));
-    let first = auth.authenticate(&token).await;
+    let first = auth.verify_token(&token).await;
 
     // Act: past the refresh interval a key lookup would refetch; a cache hit does not look.
-    let second = auth.authenticate(&token).await;
+    let second = auth.verify_token(&token).await;
     clock.advance(700);
-    let after_refresh_interval = auth.authenticate(&token).await;
+    let after_refresh_interval = auth.verify_token(&token).await;
     clock.advance(199);
-    let last_second = auth.authenticate(&token).await;
+    let last_second = auth.verify_token(&token).await;
     let lookups_while_cached = jwks_requests(&server).await;
     clock.advance(62);
-    let expired = auth.authenticate(&token).await;
+    let expired = auth.verify_token(&token).await;
 
     // Assert
     assert!(first.is_ok(), "{first:?}");
@@ -173,11 +173,35 @@ async fn configured_tenant_claim_and_extra_audience_are_honoured() {
     let token = bearer(&sign(Algorithm::RS256, Some("rsa-1"), &rsa_key(), &claims));
 
     // Act
-    let principal = auth.authenticate(&token).await;
+    let principal = auth.verify_token(&token).await;
 
     // Assert
     assert_eq!(
         principal.map(|p| p.tenant.clone()),
         Ok(Some(Tenant::new("company-7")))
     );
+}
+
+#[tokio::test]
+async fn through_the_port_a_bearer_jwt_proves_a_signed_in_caller_holding_its_token() {
+    // Arrange
+    let server = MockServer::start().await;
+    jwks_mock(jwks_response(&hostile_jwks()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let auth = authenticator(&server, &FakeClock::at(T0));
+    let token = bearer(&rs256(&claims(T0)));
+    let proof = crate::domain::proof::Proof::Bearer(token.clone());
+
+    // Act
+    let claimed = auth.claims(&proof);
+    let caller = auth.authenticate(&proof).await;
+
+    // Assert: the default authenticator claims every bearer proof.
+    assert!(claimed);
+    let caller = caller.expect("verified");
+    assert_eq!(caller.principal.subject.as_str(), "user-1");
+    assert!(caller.principal.accounts.is_empty());
+    assert_eq!(caller.access_token, Some(token));
 }

@@ -47,9 +47,10 @@ pub(super) async fn fetch(
     source: &Source,
     outbound: &Outbound,
     caller: &Caller,
+    token: &BearerToken,
     now: u64,
 ) -> Result<Fetched, CredentialError> {
-    let access_token = caller.access_token.expose();
+    let access_token = token.expose();
     match source {
         Source::UserJwt { url } => {
             let request = OutboundRequest::post(
@@ -116,7 +117,7 @@ pub(super) async fn fetch(
             Ok(jwt_credential(token, &answer, now))
         }
         Source::Passthrough => Ok(Fetched {
-            credential: UserCredential::Jwt(caller.access_token.clone()),
+            credential: UserCredential::Jwt(token.clone()),
             expires_at: None,
         }),
         Source::None => Err(CredentialError::NotConfigured(super::NOT_CONFIGURED)),

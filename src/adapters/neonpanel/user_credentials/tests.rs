@@ -23,8 +23,9 @@ fn caller(subject: &str, scopes: &str, tenant: Option<&str>, token: &str) -> Cal
             scopes: ScopeSet::parse(scopes),
             tenant: tenant.map(Tenant::new),
             expires_at: START + 3600,
+            accounts: std::collections::BTreeSet::new(),
         }),
-        access_token: BearerToken::new(token),
+        access_token: Some(BearerToken::new(token)),
     }
 }
 
@@ -245,3 +246,30 @@ fn debug_of_sources_never_shows_client_secrets() {
 }
 
 mod sources;
+
+#[tokio::test]
+async fn a_caller_without_sign_in_has_nothing_to_exchange_and_no_source_is_asked() {
+    // Arrange: the endpoint would mint a JWT for anyone, but must not be called.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_jwt": "minted"})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let clock = FakeClock::at(START);
+    let exchanged = credentials(jwt_endpoint(&server), &clock);
+    let passthrough = credentials(UserSource::Passthrough, &clock);
+    let role = Caller {
+        access_token: None,
+        ..alice()
+    };
+
+    // Act
+    let from_endpoint = exchanged.user_credential(&role).await;
+    let passed_through = passthrough.user_credential(&role).await;
+    exchanged.evict(&role).await;
+
+    // Assert
+    assert_eq!(from_endpoint, Err(CredentialError::NoSignIn));
+    assert_eq!(passed_through, Err(CredentialError::NoSignIn));
+}
