@@ -19,6 +19,7 @@ mod client;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,11 +33,12 @@ pub use client::StsCallError;
 
 use crate::adapters::outbound::Outbound;
 use crate::domain::aws_iam::{
-    IamArn, IamPrincipals, MAX_PRESIGN_SECS, PresignRules, StsEndpoints, TOKEN_PREFIX,
-    check_presigned_url,
+    IamPrincipals, MAX_PRESIGN_SECS, PresignRules, StsEndpoints, TOKEN_PREFIX, check_presigned_url,
 };
-use crate::domain::principal::ScopeSet;
-use crate::ports::Clock;
+use crate::domain::error::AuthError;
+use crate::domain::principal::{Caller, Principal, ScopeSet, Subject};
+use crate::domain::proof::Proof;
+use crate::ports::{Authenticator, Clock};
 
 /// The longest token accepted: a presigned URL with a session token is about 3 KB in base64.
 pub const MAX_IAM_TOKEN_BYTES: usize = 8 * 1024;
@@ -59,36 +61,16 @@ pub struct StsAuthConfig {
     pub cache_capacity: u64,
 }
 
-/// A verified, mapped IAM caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IamIdentity {
-    /// The role (or user) ARN the mapping names.
-    pub principal: IamArn,
-    /// The NeonPanel accounts it reaches.
-    pub accounts: Vec<String>,
-    pub scopes: ScopeSet,
-    /// When the presign expires (seconds since the Unix epoch).
-    pub expires_at: u64,
-}
-
-/// Why an IAM token was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum IamAuthError {
-    /// 401 `invalid_token`; the text is fixed and safe to show.
-    #[error("invalid token: {0}")]
-    InvalidToken(&'static str),
-    /// 403: STS vouched for the caller, but its role is not in `AWS_IAM_PRINCIPALS`.
-    #[error("the IAM role is not mapped to any NeonPanel account")]
-    Unmapped,
-    /// 503 + `Retry-After`: STS could not answer, or the STS call budget is spent.
-    #[error("IAM verification is unavailable")]
-    Unavailable,
-}
+/// The 403 description for a genuine caller whose role `AWS_IAM_PRINCIPALS` does not name.
+const UNMAPPED: &str = "the IAM role is not mapped to any NeonPanel account (AWS_IAM_PRINCIPALS)";
+/// The 401 description when STS refused the presigned request.
+const REFUSED_BY_STS: &str =
+    "STS did not accept the presigned request (signature, audience or expiry)";
 
 #[derive(Clone)]
 enum Verdict {
-    Known(Arc<IamIdentity>),
+    /// The caller's principal: subject = the mapped role ARN, `accounts` = its grant.
+    Known(Arc<Principal>),
     Unmapped,
     Refused,
 }
@@ -124,22 +106,15 @@ impl StsAuthenticator {
         }
     }
 
-    /// Whether `token` is an IAM token (the dispatching authenticator's choice).
-    #[must_use]
-    pub fn claims(token: &str) -> bool {
-        token.starts_with(TOKEN_PREFIX)
-    }
-
-    /// Verifies an `aws-sts-v1.` token.
+    /// Verifies an `aws-sts-v1.` token into the principal of its mapped role.
     ///
     /// # Errors
-    /// [`IamAuthError::InvalidToken`] for a malformed, hostile, expired or STS-refused token;
-    /// [`IamAuthError::Unmapped`] for a role `AWS_IAM_PRINCIPALS` does not name;
-    /// [`IamAuthError::Unavailable`] when STS cannot answer or the call budget is spent.
-    #[tracing::instrument(name = "aws_sts.authenticate", skip_all)]
-    pub async fn verify(&self, token: &str) -> Result<Arc<IamIdentity>, IamAuthError> {
+    /// [`AuthError::InvalidToken`] for a malformed, hostile, expired or STS-refused token;
+    /// [`AuthError::Forbidden`] for a role `AWS_IAM_PRINCIPALS` does not name;
+    /// [`AuthError::Unavailable`] when STS cannot answer or the call budget is spent.
+    pub async fn verify(&self, token: &str) -> Result<Arc<Principal>, AuthError> {
         if token.len() > MAX_IAM_TOKEN_BYTES {
-            return Err(IamAuthError::InvalidToken("token too large"));
+            return Err(AuthError::InvalidToken("token too large"));
         }
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = self.clock.now_unix();
@@ -158,10 +133,10 @@ impl StsAuthenticator {
                 leeway_secs: self.config.leeway_secs,
             },
         )
-        .map_err(|e| IamAuthError::InvalidToken(e.reason()))?;
+        .map_err(|e| AuthError::InvalidToken(e.reason()))?;
         let Some(_permit) = self.budget.try_call() else {
             tracing::warn!("STS call budget spent; answering unavailable");
-            return Err(IamAuthError::Unavailable);
+            return Err(AuthError::Unavailable);
         };
         let verdict =
             match client::caller_arn(&self.outbound, &presign, &self.config.audience).await {
@@ -172,7 +147,7 @@ impl StsAuthenticator {
                 }
                 Err(e @ StsCallError::Unavailable(_)) => {
                     tracing::warn!(error = %e, "STS unavailable");
-                    return Err(IamAuthError::Unavailable);
+                    return Err(AuthError::Unavailable);
                 }
             };
         self.verdicts.insert(
@@ -189,11 +164,12 @@ impl StsAuthenticator {
         match self.config.principals.grant(arn) {
             Some((principal, grant)) => {
                 tracing::info!(principal = %principal.as_str(), "IAM caller verified");
-                Verdict::Known(Arc::new(IamIdentity {
-                    principal: principal.clone(),
-                    accounts: grant.accounts.clone(),
+                Verdict::Known(Arc::new(Principal {
+                    subject: Subject::new(principal.as_str()),
                     scopes: self.config.base_scopes.union(&grant.scopes),
+                    tenant: None,
                     expires_at,
+                    accounts: grant.accounts.iter().cloned().collect::<BTreeSet<_>>(),
                 }))
             }
             None => {
@@ -205,19 +181,37 @@ impl StsAuthenticator {
     }
 }
 
-fn answer(verdict: &Verdict) -> Result<Arc<IamIdentity>, IamAuthError> {
+#[async_trait::async_trait]
+impl Authenticator for StsAuthenticator {
+    /// Bearer tokens of the form `aws-sts-v1.…`; no other authenticator sees them.
+    fn claims(&self, proof: &Proof) -> bool {
+        proof
+            .bearer()
+            .is_some_and(|token| token.expose().starts_with(TOKEN_PREFIX))
+    }
+
+    #[tracing::instrument(name = "aws_sts.authenticate", skip_all)]
+    async fn authenticate(&self, proof: &Proof) -> Result<Caller, AuthError> {
+        let Some(token) = proof.bearer() else {
+            return Err(AuthError::InvalidToken("expected a bearer token"));
+        };
+        // No NeonPanel sign-in: the caller is served with the service token, confined to
+        // `principal.accounts`.
+        Ok(Caller::without_sign_in(self.verify(token.expose()).await?))
+    }
+}
+
+fn answer(verdict: &Verdict) -> Result<Arc<Principal>, AuthError> {
     match verdict {
-        Verdict::Known(identity) => Ok(Arc::clone(identity)),
-        Verdict::Unmapped => Err(IamAuthError::Unmapped),
-        Verdict::Refused => Err(IamAuthError::InvalidToken(
-            "STS did not accept the presigned request (signature, audience or expiry)",
-        )),
+        Verdict::Known(principal) => Ok(Arc::clone(principal)),
+        Verdict::Unmapped => Err(AuthError::Forbidden(UNMAPPED)),
+        Verdict::Refused => Err(AuthError::InvalidToken(REFUSED_BY_STS)),
     }
 }
 
 /// The presigned URL inside `aws-sts-v1.<base64url>` (padding optional).
-fn decode(token: &str) -> Result<String, IamAuthError> {
-    let malformed = IamAuthError::InvalidToken("malformed aws-sts-v1 token");
+fn decode(token: &str) -> Result<String, AuthError> {
+    let malformed = AuthError::InvalidToken("malformed aws-sts-v1 token");
     let encoded = token
         .strip_prefix(TOKEN_PREFIX)
         .filter(|e| !e.is_empty())

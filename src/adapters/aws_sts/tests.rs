@@ -101,8 +101,16 @@ async fn a_mapped_role_is_verified_once_with_the_audience_header_then_served_fro
     let second = auth.verify(&token).await.unwrap();
 
     // Assert
-    assert_eq!(first.principal.as_str(), ROLE);
-    assert_eq!(first.accounts, ["acct-1", "acct-2"]);
+    assert_eq!(first.subject.as_str(), ROLE);
+    assert_eq!(
+        first
+            .accounts
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["acct-1", "acct-2"]
+    );
+    assert!(first.tenant.is_none());
     assert!(first.scopes.contains("neonpanel:read"));
     assert_eq!(first.expires_at, NOW + 900);
     assert!(Arc::ptr_eq(&first, &second));
@@ -137,13 +145,13 @@ async fn a_url_that_fails_the_check_never_reaches_sts() {
         let token = format!("aws-sts-v1.{}", URL_SAFE_NO_PAD.encode(url));
         assert!(matches!(
             auth.verify(&token).await,
-            Err(IamAuthError::InvalidToken(_))
+            Err(AuthError::InvalidToken(_))
         ));
     }
     for garbage in ["aws-sts-v1.", "aws-sts-v1.!!!", "aws-sts-v1.//8"] {
         assert_eq!(
             auth.verify(garbage).await,
-            Err(IamAuthError::InvalidToken("malformed aws-sts-v1 token"))
+            Err(AuthError::InvalidToken("malformed aws-sts-v1 token"))
         );
     }
 }
@@ -164,7 +172,7 @@ async fn an_sts_refusal_is_401_and_cached_so_the_same_token_costs_one_call() {
     for _ in 0..3 {
         assert!(matches!(
             auth.verify(&token).await,
-            Err(IamAuthError::InvalidToken(_))
+            Err(AuthError::InvalidToken(_))
         ));
     }
 }
@@ -184,8 +192,14 @@ async fn an_unmapped_role_is_refused_and_cached() {
     let token = token_for(&sts.uri(), 3);
 
     // Act + Assert
-    assert_eq!(auth.verify(&token).await, Err(IamAuthError::Unmapped));
-    assert_eq!(auth.verify(&token).await, Err(IamAuthError::Unmapped));
+    assert_eq!(
+        auth.verify(&token).await,
+        Err(AuthError::Forbidden(UNMAPPED))
+    );
+    assert_eq!(
+        auth.verify(&token).await,
+        Err(AuthError::Forbidden(UNMAPPED))
+    );
 }
 
 #[tokio::test]
@@ -208,8 +222,8 @@ async fn sts_outages_and_throttling_are_unavailable_and_never_cached() {
         let token = token_for(&sts.uri(), 4);
 
         // Act + Assert: both attempts ask STS again.
-        assert_eq!(auth.verify(&token).await, Err(IamAuthError::Unavailable));
-        assert_eq!(auth.verify(&token).await, Err(IamAuthError::Unavailable));
+        assert_eq!(auth.verify(&token).await, Err(AuthError::Unavailable));
+        assert_eq!(auth.verify(&token).await, Err(AuthError::Unavailable));
     }
 }
 
@@ -233,7 +247,7 @@ async fn an_sts_that_drops_the_connection_is_unavailable() {
     closer.abort();
 
     // Assert
-    assert_eq!(result, Err(IamAuthError::Unavailable));
+    assert_eq!(result, Err(AuthError::Unavailable));
 }
 
 #[tokio::test]
@@ -254,7 +268,7 @@ async fn a_flood_of_distinct_bad_tokens_costs_at_most_the_burst_then_the_rate() 
     // Act: 1,000 tokens in one second, then 1,000 more a second later.
     let mut unavailable = 0;
     for n in 0..1_000 {
-        if auth.verify(&token_for(&sts.uri(), n)).await == Err(IamAuthError::Unavailable) {
+        if auth.verify(&token_for(&sts.uri(), n)).await == Err(AuthError::Unavailable) {
             unavailable += 1;
         }
     }
@@ -290,7 +304,7 @@ async fn a_cached_identity_ends_with_its_presign() {
     // Assert: expired by the URL check, without asking STS again.
     assert_eq!(
         auth.verify(&token).await,
-        Err(IamAuthError::InvalidToken(
+        Err(AuthError::InvalidToken(
             "the presigned STS request has expired"
         ))
     );
