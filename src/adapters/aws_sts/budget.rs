@@ -39,7 +39,9 @@ pub struct StsBudget {
 }
 
 /// Leave to make one STS call; the in-flight slot is freed when it is dropped.
-pub struct Permit(#[allow(dead_code)] OwnedSemaphorePermit);
+pub struct Permit {
+    _slot: OwnedSemaphorePermit,
+}
 
 impl StsBudget {
     #[must_use]
@@ -76,6 +78,6 @@ impl StsBudget {
             return None;
         }
         bucket.tokens -= 1;
-        Some(Permit(slot))
+        Some(Permit { _slot: slot })
     }
 }

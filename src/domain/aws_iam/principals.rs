@@ -211,3 +211,82 @@ pub fn principal_of(caller_arn: &str) -> Option<IamArn> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/BedrockAgent";
+
+    #[test]
+    fn principals_parse_both_forms_and_match_assumed_roles() {
+        let principals = IamPrincipals::parse(&format!(
+            r#"{{"{ROLE}": ["acct-1", "acct-2"],
+                "arn:aws:iam::123456789012:role/Planner": {{"accounts": ["acct-3"], "scopes": ["neonpanel:plan"]}},
+                "arn:aws:iam::123456789012:user/ci-bot": ["acct-4"]}}"#
+        ))
+        .unwrap();
+        assert_eq!(principals.len(), 3);
+
+        let (arn, grant) = principals
+            .grant("arn:aws:sts::123456789012:assumed-role/BedrockAgent/session-1")
+            .unwrap();
+        assert_eq!(arn.as_str(), ROLE);
+        assert_eq!(grant.accounts, ["acct-1", "acct-2"]);
+        assert!(grant.scopes.is_empty());
+
+        let (_, planner) = principals
+            .grant("arn:aws:sts::123456789012:assumed-role/Planner/x")
+            .unwrap();
+        assert!(planner.scopes.contains("neonpanel:plan"));
+        assert!(
+            principals
+                .grant("arn:aws:iam::123456789012:user/ci-bot")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn unmapped_or_lookalike_arns_get_no_grant() {
+        let principals = IamPrincipals::parse(&format!(r#"{{"{ROLE}": ["acct-1"]}}"#)).unwrap();
+        for arn in [
+            "arn:aws:sts::123456789012:assumed-role/Other/session",
+            "arn:aws:sts::999999999999:assumed-role/BedrockAgent/session",
+            "arn:aws:sts::123456789012:assumed-role/BedrockAgent",
+            "arn:aws:sts::123456789012:assumed-role/BedrockAgentX/s",
+            "arn:aws:sts::123456789012:federated-user/BedrockAgent",
+            "arn:aws-cn:sts::123456789012:assumed-role/BedrockAgent/s",
+            "arn:aws:iam::123456789012:role/BedrockAgent",
+            "arn:aws:sts:us-east-1:123456789012:assumed-role/BedrockAgent/s",
+            "",
+        ] {
+            assert!(principals.grant(arn).is_none(), "{arn}");
+        }
+    }
+
+    #[test]
+    fn bad_principal_mappings_are_refused_with_a_reason() {
+        let table = [
+            ("", "JSON"),
+            ("[]", "JSON"),
+            ("{}", "no role"),
+            (r#"{"not-an-arn": ["a"]}"#, "not an IAM role"),
+            (r#"{"arn:aws:iam::123:role/X": ["a"]}"#, "not an IAM role"),
+            (r#"{"arn:aws:s3:::bucket": ["a"]}"#, "not an IAM role"),
+            (
+                r#"{"arn:aws:iam::123456789012:role/team/X": ["a"]}"#,
+                "has a path",
+            ),
+            (r#"{"arn:aws:iam::123456789012:role/X": []}"#, "no account"),
+            (r#"{"arn:aws:iam::123456789012:role/X": [" "]}"#, "blank"),
+            (
+                r#"{"arn:aws:iam::123456789012:role/X": {"accounts": ["a"], "scope": []}}"#,
+                "JSON",
+            ),
+        ];
+        for (json, expected) in table {
+            let err = IamPrincipals::parse(json).unwrap_err().to_string();
+            assert!(err.contains(expected), "{json}: {err}");
+        }
+    }
+}

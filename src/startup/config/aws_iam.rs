@@ -28,9 +28,7 @@ pub(super) fn aws_iam(
             }
         },
     };
-    let Some(principals) = principals else {
-        return None;
-    };
+    let principals = principals?;
     if !has_service_token {
         errors.push(
             "AWS_IAM_PRINCIPALS: IAM callers are served with the service token; set \
