@@ -2,12 +2,16 @@
 //! beside the issuer's JWTs and chosen by the `aws-sts-v1.` token prefix.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::config::Config;
 use crate::adapters::aws_sts::{StsAuthConfig, StsAuthenticator, StsBudgetConfig};
 use crate::adapters::outbound::Outbound;
 use crate::app::authentication::ProofAuthenticators;
 use crate::ports::{Authenticator, Clock};
+
+/// The longest one STS call may take (at most `NEONPANEL_HTTP_TIMEOUT_MS`).
+const STS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many IAM verdicts are remembered (each at most 15 minutes).
 const VERDICT_CACHE_CAPACITY: u64 = 10_000;
@@ -37,6 +41,7 @@ pub fn with_iam_callers(
             base_scopes: config.auth.required_scopes.clone(),
             leeway_secs: config.auth.leeway_secs,
             budget: StsBudgetConfig::default(),
+            sts_timeout: STS_TIMEOUT.min(config.http_timeout),
             cache_capacity: VERDICT_CACHE_CAPACITY,
         },
         outbound.clone(),

@@ -57,6 +57,9 @@ pub struct StsAuthConfig {
     /// Clock skew tolerated for an `X-Amz-Date` in the future.
     pub leeway_secs: u64,
     pub budget: StsBudgetConfig,
+    /// The longest an STS call may take before the caller is answered 503 (a slow STS must
+    /// not hold the in-flight slots for the whole outbound timeout).
+    pub sts_timeout: Duration,
     /// How many verdicts are remembered.
     pub cache_capacity: u64,
 }
@@ -138,18 +141,21 @@ impl StsAuthenticator {
             tracing::warn!("STS call budget spent; answering unavailable");
             return Err(AuthError::Unavailable);
         };
-        let verdict =
-            match client::caller_arn(&self.outbound, &presign, &self.config.audience).await {
-                Ok(arn) => self.map(&arn, presign.expires_at()),
-                Err(StsCallError::Refused(why)) => {
-                    tracing::info!(sts = %why, "STS refused an IAM token");
-                    Verdict::Refused
-                }
-                Err(e @ StsCallError::Unavailable(_)) => {
-                    tracing::warn!(error = %e, "STS unavailable");
-                    return Err(AuthError::Unavailable);
-                }
-            };
+        let call = client::caller_arn(&self.outbound, &presign, &self.config.audience);
+        let answered = tokio::time::timeout(self.config.sts_timeout, call)
+            .await
+            .unwrap_or_else(|_| Err(StsCallError::Unavailable("timed out".into())));
+        let verdict = match answered {
+            Ok(arn) => self.map(&arn, presign.expires_at()),
+            Err(StsCallError::Refused(why)) => {
+                tracing::info!(sts = %why, "STS refused an IAM token");
+                Verdict::Refused
+            }
+            Err(e @ StsCallError::Unavailable(_)) => {
+                tracing::warn!(error = %e, "STS unavailable");
+                return Err(AuthError::Unavailable);
+            }
+        };
         self.verdicts.insert(
             digest,
             Cached {

@@ -70,10 +70,12 @@ fn authenticator(sts: &MockServer, budget: StsBudgetConfig) -> (StsAuthenticator
         base_scopes: ScopeSet::parse("neonpanel:read"),
         leeway_secs: 60,
         budget,
+        sts_timeout: Duration::from_secs(2),
         cache_capacity: 10_000,
     };
+    // The outbound timeout is longer than the STS one, so the STS one is what a slow STS meets.
     let outbound = Outbound::new(&OutboundConfig {
-        total_timeout: Duration::from_millis(500),
+        total_timeout: Duration::from_secs(10),
         ..OutboundConfig::default()
     });
     let clock_port: Arc<dyn Clock> = Arc::clone(&clock) as Arc<dyn Clock>;
@@ -209,7 +211,7 @@ async fn sts_outages_and_throttling_are_unavailable_and_never_cached() {
         ResponseTemplate::new(503),
         sts_error(400, "Throttling"),
         ResponseTemplate::new(200).set_body_string("<xml/>"),
-        ResponseTemplate::new(200).set_delay(Duration::from_secs(5)),
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
     ] {
         // Arrange
         let sts = MockServer::start().await;
