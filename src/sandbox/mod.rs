@@ -1,7 +1,7 @@
 //! A faithful, in-process stand-in for NeonPanel (docs/design.md §10), for demos and end-to-end
 //! tests: an OAuth 2.1 authorization server (discovery, JWKS, DCR, authorize + consent,
 //! token, user JWT, introspection) and the API paths of docs/design.md §6 over seeded data, with
-//! fault injection.
+//! fault injection; it also plays AWS STS for IAM callers (`sts`, `GET /`).
 //!
 //! It shares no types with the server (`domain`, `app`, `ports`, `adapters`): it speaks
 //! NeonPanel's wire format from its own definitions (`data::wire`), so a misreading of

@@ -6,6 +6,7 @@ mod cli;
 mod flood;
 mod mint;
 mod refusals;
+mod sandbox_sts;
 
 use neonpanel_mcp::app::failure::messages;
 use neonpanel_mcp::sandbox::{DEMO_ROLE_COMPANY, DemoAwsKey, Sandbox};
