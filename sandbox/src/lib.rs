@@ -1,7 +1,7 @@
 //! A faithful, in-process stand-in for NeonPanel (docs/design.md §10), for demos and end-to-end
 //! tests: an OAuth 2.1 authorization server (discovery, JWKS, DCR, authorize + consent,
 //! token, user JWT, introspection) and the API paths of docs/design.md §6 over seeded data, with
-//! fault injection.
+//! fault injection; it also plays AWS STS for IAM callers (`sts`, `GET /`).
 //!
 //! It shares no types with the server (`domain`, `app`, `ports`, `adapters`): it speaks
 //! NeonPanel's wire format from its own definitions (`data::wire`), so a misreading of
@@ -24,6 +24,7 @@ mod data;
 mod faults;
 mod keys;
 mod oauth;
+mod sts;
 #[cfg(test)]
 mod tests;
 
@@ -37,6 +38,7 @@ use salvo::server::ServerHandle;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, Faults};
+pub use sts::{DEMO_AWS_REGION, DEMO_ROLE_COMPANY, DemoAwsKey};
 
 use data::Dataset;
 use faults::{FaultAdmin, FaultHoop};
@@ -96,6 +98,8 @@ pub(crate) struct State {
     pub data: Dataset,
     pub oauth: oauth::Store,
     pub faults: Faults,
+    /// The STS stand-in's demo IAM keys.
+    sts: sts::Sts,
     seen_api_tokens: Mutex<Vec<String>>,
 }
 
@@ -146,6 +150,7 @@ impl Sandbox {
             data: Dataset::seeded(),
             oauth: oauth::Store::default(),
             faults: Faults::default(),
+            sts: sts::Sts::new(),
             seen_api_tokens: Mutex::new(Vec::new()),
         });
         let secret = oauth::random_token();
@@ -266,6 +271,25 @@ impl Sandbox {
             .clone()
     }
 
+    /// The STS stand-in's endpoint (`AWS_STS_ENDPOINT`): the base URL, path `/`.
+    #[must_use]
+    pub fn sts_url(&self) -> &str {
+        &self.state.issuer
+    }
+
+    /// The demo IAM keys: the first is the role `NeonPanelSandboxAgent` (the banner's), the second
+    /// a role no mapping names. Secrets are new at every start.
+    #[must_use]
+    pub fn aws_demo_keys(&self) -> Vec<DemoAwsKey> {
+        self.state.sts.keys().to_vec()
+    }
+
+    /// How many `GetCallerIdentity` requests the STS stand-in has received.
+    #[must_use]
+    pub fn sts_calls(&self) -> u64 {
+        self.state.sts.calls()
+    }
+
     /// Stops accepting, lets in-flight requests finish (1 s at most) and waits for the server.
     pub async fn shutdown(mut self) {
         self.handle.stop_graceful(Duration::from_secs(1));
@@ -298,4 +322,5 @@ fn router(state: &Arc<State>) -> Router {
         )
         .push(api::routes(state, hoop()))
         .push(oauth::routes(state).hoop(hoop()))
+        .push(sts::routes(state))
 }

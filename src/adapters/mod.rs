@@ -1,5 +1,6 @@
 //! Adapters: the frameworks and protocols at the edge, implementing the ports.
 
+pub mod aws_sts;
 pub mod http;
 pub mod issuer_metadata;
 pub mod jwks;

@@ -5,10 +5,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use clap::Args;
+use neonpanel_mcp::domain::aws_iam::StsEndpoints;
 use neonpanel_mcp::domain::secret::Secret;
 use neonpanel_mcp::startup::config::Settings;
 use neonpanel_mcp::startup::wiring::App;
-use neonpanel_sandbox::{Sandbox, SandboxConfig};
+use neonpanel_sandbox::{DEMO_AWS_REGION, DEMO_ROLE_COMPANY, Sandbox, SandboxConfig};
 
 /// Origins of the MCP Inspector's web UI, so it can connect from the browser.
 const INSPECTOR_ORIGINS: &str = "http://localhost:6274,http://127.0.0.1:6274";
@@ -59,7 +60,26 @@ pub const REPLACED_SETTINGS: &[&str] = &[
     "client_id",
     "client_secret",
     "iat_audience",
+    "aws_iam_principals",
+    "aws_sts_endpoints",
 ];
+
+/// `TOOL_AUTH_MODES` of the sandbox when the operator sets none: the data tools in `hybrid`, so
+/// the demo IAM role (which has no NeonPanel sign-in) can run them with the service token,
+/// confined to its company; a signed-in user is still served with their own credential first.
+const IAM_DEMO_TOOL_MODES: &str = "neonpanel_list_accounts=hybrid,neonpanel_get_account=hybrid,\
+     neonpanel_search_inventory=hybrid,neonpanel_search_orders=hybrid,\
+     neonpanel_get_landed_cost=hybrid";
+
+/// `AWS_IAM_PRINCIPALS` and `AWS_STS_ENDPOINTS` for the sandbox's STS stand-in: its demo role
+/// reaches one demo company. `None` when the sandbox's URL is not one the allow-list takes
+/// (plain http to a non-loopback host), which leaves IAM callers off.
+fn iam_settings(sandbox: &Sandbox) -> Option<(String, String)> {
+    StsEndpoints::parse(sandbox.sts_url()).ok()?;
+    let role = sandbox.aws_demo_keys().first()?.role_arn.clone();
+    let mapping = serde_json::json!({ role: [DEMO_ROLE_COMPANY] }).to_string();
+    Some((mapping, sandbox.sts_url().to_owned()))
+}
 
 /// `base` (from the environment and flags) with everything that names NeonPanel pointed at
 /// `sandbox`; logging, limits, timeouts and the rest keep the operator's values.
@@ -74,6 +94,12 @@ pub fn settings_for(
     let (client_id, client_secret) = sandbox.service_client();
     let allowed_origins = with_inspector(base.allowed_origins.as_deref());
     let cors_allowed_origins = with_inspector(base.cors_allowed_origins.as_deref());
+    let (aws_iam_principals, aws_sts_endpoints) = iam_settings(sandbox).unzip();
+    let tool_auth_modes = base.tool_auth_modes.clone().or_else(|| {
+        aws_iam_principals
+            .is_some()
+            .then(|| IAM_DEMO_TOOL_MODES.to_owned())
+    });
     Settings {
         host: Some(host.to_owned()),
         port: Some(port),
@@ -93,6 +119,9 @@ pub fn settings_for(
         token_exchange: None,
         allow_token_passthrough: None,
         oauth_expected_audience: None,
+        aws_iam_principals,
+        aws_sts_endpoints,
+        tool_auth_modes,
         ..base
     }
 }
@@ -154,9 +183,41 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         8 * 3600,
     )?;
     print_banner(&sandbox, &public, &local, &config.resource_url, &token);
+    print!(
+        "{}",
+        iam_banner(&sandbox, config.aws_iam.is_some(), &config.resource_url)
+    );
     app.run_until_stopped().await;
     sandbox.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The banner's IAM part: demo keys any SigV4 signer can presign a token with.
+fn iam_banner(sandbox: &Sandbox, iam_on: bool, resource: &str) -> String {
+    let Some(key) = sandbox
+        .aws_demo_keys()
+        .into_iter()
+        .next()
+        .filter(|_| iam_on)
+    else {
+        return String::new();
+    };
+    format!(
+        "
+AWS IAM caller (role {role}, reaching one demo company): presign STS GetCallerIdentity in
+region {DEMO_AWS_REGION}, signing the header x-neonpanel-mcp-audience: {resource}, and send
+`Authorization: Bearer aws-sts-v1.<base64url of the presigned URL>` (README, \"AWS IAM callers\"):
+
+AWS_ACCESS_KEY_ID={id}
+AWS_SECRET_ACCESS_KEY={secret}
+AWS_STS_ENDPOINT={sts}
+AWS_REGION={DEMO_AWS_REGION}
+",
+        role = key.role_arn,
+        id = key.access_key_id,
+        secret = key.secret_access_key,
+        sts = sandbox.sts_url(),
+    )
 }
 
 fn print_banner(sandbox: &Sandbox, base: &str, local: &str, resource: &str, token: &str) {

@@ -4,6 +4,7 @@
 //! mini-moka, tokio). Everything is unit-tested without sockets or a runtime.
 
 pub mod arguments;
+pub mod aws_iam;
 pub mod challenge;
 pub mod error;
 pub mod pagination;

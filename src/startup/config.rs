@@ -17,8 +17,10 @@ use crate::domain::resource::sse_resource_of;
 use crate::domain::secret::Secret;
 use crate::domain::tools::Catalogue;
 
+mod aws_iam;
 mod hosts;
 
+pub use aws_iam::AwsIamSettings;
 pub use hosts::HostCheck;
 
 /// Drain window when `SHUTDOWN_DRAIN_MS` is unset (capped at the grace): long enough for a
@@ -192,6 +194,16 @@ pub struct Settings {
     /// per request). Default local.
     #[arg(long, env = "RATE_LIMIT_SCOPE")]
     pub rate_limit_scope: Option<String>,
+    /// AWS IAM callers: a JSON object mapping role ARNs to the NeonPanel accounts each reaches,
+    /// such as `{"arn:aws:iam::123456789012:role/Agent": ["<company uuid>"]}` (README, "AWS IAM
+    /// callers"). Needs the service token. Default: unset (IAM callers off).
+    #[arg(long, env = "AWS_IAM_PRINCIPALS")]
+    pub aws_iam_principals: Option<String>,
+    /// STS endpoints an IAM token may name, comma-separated: `aws` (sts.amazonaws.com and
+    /// sts.REGION.amazonaws.com), `https://host[:port]`, or `http://127.0.0.1:PORT` (loopback
+    /// only, for the sandbox and tests). Default aws.
+    #[arg(long, env = "AWS_STS_ENDPOINTS")]
+    pub aws_sts_endpoints: Option<String>,
     /// AgentCore Runtime mode: port 8000, `/mcp` only, stateless. Default false.
     #[arg(long, env = "AGENTCORE", value_parser = BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
     pub agentcore: Option<bool>,
@@ -291,6 +303,8 @@ pub struct Config {
     /// CA to trust for `rediss://` instead of the public roots.
     pub redis_ca_file: Option<PathBuf>,
     pub rate_limit_scope: RateLimitScope,
+    /// AWS IAM callers; `None` when `AWS_IAM_PRINCIPALS` is unset.
+    pub aws_iam: Option<AwsIamSettings>,
 }
 
 /// Every problem found, one per line (printed at startup before exiting with status 2).
@@ -374,6 +388,8 @@ impl Settings {
         blank(&mut s.metrics_addr);
         blank(&mut s.redis_ca_file);
         blank(&mut s.rate_limit_scope);
+        blank(&mut s.aws_iam_principals);
+        blank(&mut s.aws_sts_endpoints);
         if s.client_secret.as_ref().is_some_and(Secret::is_empty) {
             s.client_secret = None;
         }
@@ -477,6 +493,12 @@ impl Settings {
         let tool_modes = self.tool_modes(&mut errors);
         let metrics_addr = self.metrics_addr(listen, &mut errors);
         let rate_limit_scope = self.redis_checks(&mut errors);
+        let aws_iam = aws_iam::aws_iam(
+            self.aws_iam_principals.as_deref(),
+            self.aws_sts_endpoints.as_deref(),
+            client.is_some(),
+            &mut errors,
+        );
         if let Some(0) = self.max_body_bytes {
             errors.push("MAX_BODY_BYTES: must be greater than 0".into());
         }
@@ -527,6 +549,7 @@ impl Settings {
             metrics_addr,
             redis_ca_file: self.redis_ca_file.as_ref().map(PathBuf::from),
             rate_limit_scope,
+            aws_iam,
         })
     }
 

@@ -2,4 +2,5 @@
 //! application from it. The only module that names concrete adapters.
 
 pub mod config;
+mod iam;
 pub mod wiring;

@@ -28,7 +28,6 @@ use crate::adapters::outbound::{Outbound, OutboundConfig};
 use crate::adapters::probes::UpstreamProbe;
 use crate::adapters::rate_limit::RedisRateLimit;
 use crate::adapters::sessions::{self, MemorySessionBus, RedisSessionBus};
-use crate::app::authentication::ProofAuthenticators;
 use crate::app::credentials::Credentials;
 use crate::app::service::McpService;
 use crate::app::tools::ToolRunner;
@@ -165,6 +164,9 @@ impl AppParts {
         let authenticator = JwksAuthenticator::new(jwks, outbound.clone(), Arc::clone(&clock))
             .map_err(|e| StartupError::Adapter(format!("token verification: {e}")))?
             .with_metrics(metrics.clone());
+        // The issuer's JWTs are the default proof; IAM callers (`aws-sts-v1.`) when configured.
+        let iam_authenticators =
+            super::iam::with_iam_callers(config, Arc::new(authenticator), &outbound, &clock);
         let method = |auth: ClientAuth| match auth {
             ClientAuth::Post => ClientAuthMethod::Post,
             ClientAuth::Basic => ClientAuthMethod::Basic,
@@ -250,8 +252,7 @@ impl AppParts {
             outbound,
         );
         Ok(Self {
-            // The issuer's JWTs are the default proof; another scheme is one more `.with(..)`.
-            authenticator: Arc::new(ProofAuthenticators::new(Arc::new(authenticator))),
+            authenticator: Arc::new(iam_authenticators),
             users: Arc::new(users),
             service_tokens,
             api: Arc::new(api),

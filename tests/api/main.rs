@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod aws_iam;
 mod child;
 mod cli_help;
 mod commands;

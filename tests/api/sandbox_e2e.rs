@@ -21,6 +21,13 @@ pub struct SandboxWorld {
 }
 
 pub async fn sandbox_world() -> SandboxWorld {
+    sandbox_world_with(|_, settings| settings).await
+}
+
+/// The same world, with `adjust` changing the server's settings before it starts.
+pub async fn sandbox_world_with(
+    adjust: impl FnOnce(&Sandbox, Settings) -> Settings,
+) -> SandboxWorld {
     let sandbox = Sandbox::start(SandboxConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         public_url: None,
@@ -50,7 +57,7 @@ pub async fn sandbox_world() -> SandboxWorld {
         sse_heartbeat_ms: Some(1000),
         ..Settings::default()
     };
-    let config = settings.validate().expect("valid");
+    let config = adjust(&sandbox, settings).validate().expect("valid");
     let app = App::build(&config).await.expect("app builds");
     let addr = app.local_addr();
     let shutdown = app.shutdown_handle();
