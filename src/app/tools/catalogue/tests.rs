@@ -27,7 +27,7 @@ fn walk(value: &Value, f: &mut dyn FnMut(&serde_json::Map<String, Value>)) {
 #[test]
 fn every_tool_obeys_the_naming_and_schema_rules() {
     let catalogue = Catalogue::standard();
-    assert_eq!(catalogue.iter().len(), 6);
+    assert_eq!(catalogue.iter().len(), 8);
     for tool in catalogue.iter() {
         assert!(is_tool_name(tool.name), "{}", tool.name);
         assert!(tool.alias.contains('.'), "{}", tool.alias);
@@ -60,11 +60,14 @@ fn every_tool_obeys_the_naming_and_schema_rules() {
                 "{}.{param} lacks examples",
                 tool.name
             );
+            let description = schema["description"].as_str().unwrap_or_default();
             assert!(
-                schema["description"].is_string(),
+                !description.is_empty(),
                 "{}.{param} lacks a description",
                 tool.name
             );
+            // Bedrock's limit on a parameter description.
+            assert!(description.len() <= 500, "{}.{param}", tool.name);
         }
         for schema in [&tool.input_schema, &tool.output_schema] {
             walk(schema, &mut |map| {
