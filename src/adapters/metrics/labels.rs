@@ -178,7 +178,7 @@ impl Endpoint {
         match operation {
             "list_companies" => Self::Companies,
             "company_permissions" => Self::Permissions,
-            "list_invoices" => Self::Invoices,
+            "list_invoices" | "get_invoice" => Self::Invoices,
             "list_inventory" => Self::Inventory,
             "inventory_details" => Self::InventoryDetails,
             "landed_cost" => Self::LandedCost,

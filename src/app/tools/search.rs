@@ -52,14 +52,26 @@ pub struct Hit {
     pub url: String,
 }
 
+/// Why an account was not searched.
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// NeonPanel did not answer within `NEONPANEL_HTTP_TIMEOUT_MS`.
+    Timeout,
+    /// NeonPanel refused the caller's role there.
+    NoPermission,
+    /// NeonPanel failed otherwise.
+    Unavailable,
+    /// More accounts than one search covers ([`MAX_ACCOUNTS`]).
+    Limit,
+}
+
 /// An account that was not searched, and why.
 #[derive(Debug, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Skipped {
     pub account_id: String,
-    /// `timeout`, `no_permission`, `unavailable` or `limit` (more accounts than one search
-    /// covers).
-    pub reason: &'static str,
+    pub reason: SkipReason,
 }
 
 #[derive(Debug, Serialize, JsonSchema, PartialEq)]
@@ -115,11 +127,11 @@ fn order(kind: RecordKind) -> usize {
         .unwrap_or(RecordKind::ALL.len())
 }
 
-fn why(error: &UpstreamError) -> &'static str {
+fn why(error: &UpstreamError) -> SkipReason {
     match error.kind {
-        UpstreamErrorKind::Timeout => "timeout",
-        UpstreamErrorKind::Forbidden | UpstreamErrorKind::NotFound => "no_permission",
-        _ => "unavailable",
+        UpstreamErrorKind::Timeout => SkipReason::Timeout,
+        UpstreamErrorKind::Forbidden | UpstreamErrorKind::NotFound => SkipReason::NoPermission,
+        _ => SkipReason::Unavailable,
     }
 }
 
@@ -267,7 +279,7 @@ impl Tool for Search {
             } else {
                 skipped.push(Skipped {
                     account_id: account.to_string(),
-                    reason: "limit",
+                    reason: SkipReason::Limit,
                 });
             }
         }

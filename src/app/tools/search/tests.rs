@@ -134,3 +134,40 @@ async fn the_service_token_searches_only_reached_accounts_and_hands_a_401_back()
     // Assert
     assert_eq!(out.expect_err("a 401").code, FailureCode::Unauthorized);
 }
+
+#[tokio::test]
+async fn one_search_covers_at_most_max_accounts_and_returns_at_most_max_results() {
+    // Arrange: 30 reached accounts named alike, each with 2 matching orders.
+    let companies: Vec<Company> = (0..30)
+        .map(|i| company(&format!("c{i:02}"), &format!("Shop {i:02}")))
+        .collect();
+    let mut api = api_with_companies(companies);
+    api.expect_list_invoices()
+        .times(MAX_ACCOUNTS)
+        .returning(|_, _, _| {
+            let order = |id| Invoice {
+                id,
+                name: Some(format!("shop-{id}")),
+                ..Invoice::default()
+            };
+            Ok(page(1, 1, vec![order(1), order(2)]))
+        });
+    api.expect_list_inventory()
+        .times(MAX_ACCOUNTS)
+        .returning(|_, _, _| Ok(page(1, 1, Vec::new())));
+
+    // Act
+    let out = Search.run(context(&api), &user_grant(), &input("shop")).await;
+
+    // Assert
+    let out = json(&out.expect("results"));
+    assert_eq!(out["results"].as_array().map(Vec::len), Some(MAX_RESULTS));
+    let limited: Vec<&str> = out["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter(|s| s["reason"] == "limit")
+        .filter_map(|s| s["accountId"].as_str())
+        .collect();
+    assert_eq!(limited, vec!["c25", "c26", "c27", "c28", "c29"]);
+}
