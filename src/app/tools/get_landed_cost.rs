@@ -173,8 +173,8 @@ pub fn spec() -> ToolSpec {
         description: "Returns the landed cost of one inventory item in one NeonPanel account: \
             total quantity, amount and unit cost, and per batch its reference, date, warehouse, \
             quantity, amount, unit cost and cost components (purchase price, freight, duties \
-            and so on). Narrow with warehouseId, batchId or from (YYYY-MM-DD). Get inventoryId \
-            from neonpanel_search_inventory.",
+            and so on). Narrow with warehouseId, batchId or from (YYYY-MM-DD). Use it when asked \
+            what an item cost to land; get inventoryId from neonpanel_search_inventory.",
         default_mode: AuthMode::User,
         input_schema: input_schema_for::<Input>(),
         output_schema: schema_for::<Output>(),

@@ -134,7 +134,8 @@ pub fn spec() -> ToolSpec {
         name: NAME,
         alias: "neonpanel.planPurchase",
         title: "Plan a purchase",
-        description: "Recommends how many units of one SKU to reorder in a NeonPanel account. \
+        description: "Recommends how many units of one SKU to reorder in a NeonPanel account; use it \
+            when asked what or how much to buy. \
             It reads stock on hand across warehouses, estimated daily sales and supplier lead \
             time, then computes reorder point = daily sales × lead time + safety stock and \
             recommended quantity = daily sales × (lead time + coverageDays) + safetyStock − on \

@@ -88,7 +88,7 @@ pub fn spec() -> ToolSpec {
         title: "Search inventory",
         description: "Searches the inventory items (SKUs) of one NeonPanel account by SKU, \
             ASIN, FNSKU, id or name. Returns inventoryId, SKU, ASIN, FNSKU, name and \
-            marketplace country per item; use inventoryId with neonpanel_get_landed_cost. \
+            marketplace country per item; use it to find an item's inventoryId for neonpanel_get_landed_cost. \
             Paginated: pass nextCursor back as cursor.",
         default_mode: AuthMode::User,
         input_schema: input_schema_for::<Input>(),

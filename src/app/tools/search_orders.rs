@@ -132,7 +132,8 @@ pub fn spec() -> ToolSpec {
         description: "Searches the sales orders (invoices from Amazon, Shopify, TikTok or manual \
             entry) of one NeonPanel account. Filter by free text q and by order date with \
             from/to (YYYY-MM-DD, inclusive). Returns number, date, total, currency, source, \
-            market and customer per order. Paginated: pass nextCursor back as cursor.",
+            market and customer per order. Use it for questions about \
+            sales in one account. Paginated: pass nextCursor back as cursor.",
         default_mode: AuthMode::User,
         input_schema: input_schema_for::<Input>(),
         output_schema: schema_for::<Output>(),

@@ -32,6 +32,13 @@ fn every_tool_obeys_the_naming_and_schema_rules() {
         assert!(is_tool_name(tool.name), "{}", tool.name);
         assert!(tool.alias.contains('.'), "{}", tool.alias);
         assert!(tool.description.len() <= 1200, "{}", tool.name);
+        // Written for models: when to use the tool, not only what it does.
+        let lower = tool.description.to_lowercase();
+        assert!(
+            lower.contains("use it") || lower.contains("call this"),
+            "{} does not say when to use it",
+            tool.name
+        );
         assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
         assert_eq!(tool.output_schema["type"], "object", "{}", tool.name);
         let params = tool.input_schema["properties"]
