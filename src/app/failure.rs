@@ -14,6 +14,7 @@ use super::redact::redact;
 use crate::domain::error::{
     AccessDenied, CredentialError, FieldErrors, UpstreamError, UpstreamErrorKind,
 };
+use crate::domain::tools::FailureCode;
 
 /// The fixed texts of the failures that do not depend on what was asked.
 pub mod messages {
@@ -46,6 +47,8 @@ pub enum Target<'a> {
     Account(&'a str),
     /// One inventory item of an account.
     InventoryItem { account: &'a str, id: i64 },
+    /// A record named by a `fetch` id: a refusal reads exactly like a miss.
+    Record(&'a str),
 }
 
 /// The normalised failure of one tool call. Its message is safe to show to a model: it never
@@ -53,7 +56,7 @@ pub enum Target<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolFailure {
     pub status: u16,
-    pub code: &'static str,
+    pub code: FailureCode,
     pub message: String,
     pub retryable: bool,
     pub details: Option<Value>,
@@ -69,7 +72,7 @@ pub struct ToolFailure {
 
 impl ToolFailure {
     #[must_use]
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: u16, code: FailureCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -84,7 +87,7 @@ impl ToolFailure {
 
     #[must_use]
     pub fn invalid_arguments(errors: &FieldErrors) -> Self {
-        let mut failure = Self::new(400, "invalid_arguments", errors.to_string());
+        let mut failure = Self::new(400, FailureCode::InvalidArguments, errors.to_string());
         failure.details = Some(json!({ "fields": errors.0 }));
         failure
     }
@@ -95,7 +98,7 @@ impl ToolFailure {
     pub fn no_access(account: &str) -> Self {
         Self::new(
             403,
-            "forbidden",
+            FailureCode::Forbidden,
             format!(
                 "Account {account} is not one of the NeonPanel accounts you can use, or your \
                  role there does not include this data. Call neonpanel_list_accounts to see \
@@ -107,17 +110,41 @@ impl ToolFailure {
     #[must_use]
     pub fn from_credential(error: &CredentialError) -> Self {
         match error {
-            CredentialError::NotConfigured(what) => Self::new(503, "upstream_unavailable", *what),
-            CredentialError::Rejected => Self::new(401, "unauthorized", messages::SIGN_IN_AGAIN),
+            CredentialError::NotConfigured(what) => {
+                Self::new(503, FailureCode::UpstreamUnavailable, *what)
+            }
+            CredentialError::Rejected => {
+                Self::new(401, FailureCode::Unauthorized, messages::SIGN_IN_AGAIN)
+            }
             // Not `unauthorized`: signing in again to this connection would not help, and that
             // code makes the runner evict and retry.
-            CredentialError::NoSignIn => Self::new(403, "forbidden", messages::NEEDS_SIGN_IN),
+            CredentialError::NoSignIn => {
+                Self::new(403, FailureCode::Forbidden, messages::NEEDS_SIGN_IN)
+            }
             CredentialError::Unavailable(why) => Self {
                 retryable: true,
                 detail: Some(redact(why).into()),
-                ..Self::new(503, "upstream_unavailable", messages::SIGN_IN_UNAVAILABLE)
+                ..Self::new(
+                    503,
+                    FailureCode::UpstreamUnavailable,
+                    messages::SIGN_IN_UNAVAILABLE,
+                )
             },
         }
+    }
+
+    /// The one answer for a `fetch` id that names no record the caller can read, whether it
+    /// is malformed, belongs to another tenant or does not exist.
+    #[must_use]
+    pub fn no_record(id: &str) -> Self {
+        Self::new(
+            404,
+            FailureCode::NotFound,
+            format!(
+                "No NeonPanel record with the id {id:?} is among your accounts. Use search to \
+                 find ids."
+            ),
+        )
     }
 
     /// Names `target` in a NeonPanel refusal or miss: a 403, or a 404 on an account as a
@@ -130,16 +157,17 @@ impl ToolFailure {
         };
         let named = match (kind, target) {
             (UpstreamErrorKind::Forbidden, Target::Accounts) => {
-                Self::new(403, "forbidden", messages::LIST_NOT_ALLOWED)
+                Self::new(403, FailureCode::Forbidden, messages::LIST_NOT_ALLOWED)
             }
             (UpstreamErrorKind::NotFound, Target::InventoryItem { account, id }) => Self::new(
                 404,
-                "not_found",
+                FailureCode::NotFound,
                 format!("Inventory item {id} was not found in account {account}."),
             ),
             (_, Target::Account(account) | Target::InventoryItem { account, .. }) => {
                 Self::no_access(account)
             }
+            (_, Target::Record(id)) => Self::no_record(id),
             _ => return self,
         };
         Self {
@@ -184,7 +212,7 @@ impl From<UpstreamError> for ToolFailure {
         }
         Self {
             status: if e.status == 0 { 504 } else { e.status },
-            code: e.kind.code(),
+            code: FailureCode::from(e.kind),
             message: message.to_owned(),
             retryable: e.kind.retryable(),
             details: None,
@@ -235,7 +263,10 @@ mod tests {
         });
         assert_eq!(forbidden.message, missing.message);
         assert_eq!(forbidden.message, unreachable.message);
-        assert_eq!((forbidden.code, missing.code), ("forbidden", "forbidden"));
+        assert_eq!(
+            (forbidden.code, missing.code),
+            (FailureCode::Forbidden, FailureCode::Forbidden)
+        );
     }
 
     #[test]
@@ -249,10 +280,10 @@ mod tests {
             missing.message,
             "Inventory item 999 was not found in account c-1."
         );
-        assert_eq!(missing.code, "not_found");
+        assert_eq!(missing.code, FailureCode::NotFound);
         let down = upstream(503, "down").about(item);
         assert_eq!(down.message, messages::UNAVAILABLE);
-        let sku = ToolFailure::new(404, "not_found", "SKU X was not found").about(item);
+        let sku = ToolFailure::new(404, FailureCode::NotFound, "SKU X was not found").about(item);
         assert_eq!(sku.message, "SKU X was not found");
     }
 }

@@ -12,6 +12,7 @@ pub mod planning;
 pub mod policy;
 pub mod principal;
 pub mod proof;
+pub mod records;
 pub mod resource;
 pub mod secret;
 pub mod tools;

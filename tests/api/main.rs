@@ -9,6 +9,7 @@
 )]
 
 mod aws_iam;
+mod chatgpt;
 mod child;
 mod cli_help;
 mod commands;

@@ -6,6 +6,7 @@ use super::*;
 use crate::app::failure::messages;
 use crate::domain::error::UpstreamError;
 use crate::domain::policy::AuthMode;
+use crate::domain::tools::FailureCode;
 use crate::domain::principal::{Principal, ScopeSet, Tenant};
 use crate::domain::upstream::{Company, Page};
 use crate::ports::{MockNeonPanelApi, MockServiceTokens, MockUserCredentials};
@@ -148,7 +149,7 @@ async fn service_mode_confines_the_service_token_to_the_callers_own_company_list
         assert_eq!(reach_of(&grant), ["acme", "initech"]);
         assert_eq!(
             grant.ensure_reach("globex").map_err(|f| f.code),
-            Err("forbidden")
+            Err(FailureCode::Forbidden)
         );
     }
 }
@@ -202,7 +203,7 @@ async fn a_user_only_tool_tells_a_caller_without_sign_in_that_it_needs_one() {
 
     // Assert: no challenge, since signing in again to this connection would not help.
     let failure = refused.expect_err("refused");
-    assert_eq!((failure.status, failure.code), (403, "forbidden"));
+    assert_eq!((failure.status, failure.code), (403, FailureCode::Forbidden));
     assert_eq!(failure.message, messages::NEEDS_SIGN_IN);
     assert_eq!(failure.www_authenticate, None);
 }
@@ -222,7 +223,7 @@ async fn a_rejected_exchange_in_hybrid_mode_asks_to_sign_in_again_instead_of_fal
 
     // Assert
     let failure = refused.expect_err("refused");
-    assert_eq!((failure.status, failure.code), (401, "unauthorized"));
+    assert_eq!((failure.status, failure.code), (401, FailureCode::Unauthorized));
     assert_eq!(
         failure.www_authenticate.as_deref(),
         Some(challenge::sign_in_again(METADATA).as_str())
