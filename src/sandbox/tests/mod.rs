@@ -4,6 +4,7 @@ mod api;
 mod faults;
 mod lifecycle;
 mod oauth;
+mod reports;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
