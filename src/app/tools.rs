@@ -16,11 +16,13 @@ use crate::domain::pagination::{Cursor, PageSize};
 use crate::domain::policy::ToolPolicy;
 use crate::domain::principal::Caller;
 use crate::domain::tools::{
-    ToolId, ToolSpec, get_account, get_landed_cost, list_accounts, plan_purchase, search_inventory,
-    search_orders,
+    ToolId, ToolSpec, get_account, get_landed_cost, get_revenue_and_cogs, get_stock_levels,
+    list_accounts, plan_purchase, search_inventory, search_orders, search_purchase_orders,
 };
 use crate::domain::upstream::{InventoryQuery, InvoiceQuery, LandedCostQuery};
 use crate::ports::NeonPanelApi;
+
+mod reports;
 
 /// Upper bound on pages read for one answer that spans pages (company lookup, batches).
 const MAX_PAGES: u32 = 20;
@@ -36,6 +38,9 @@ pub enum ParsedCall {
     SearchInventory(search_inventory::Input),
     GetLandedCost(get_landed_cost::Input),
     PlanPurchase(plan_purchase::Input),
+    GetRevenueAndCogs(get_revenue_and_cogs::Input),
+    GetStockLevels(get_stock_levels::Input),
+    SearchPurchaseOrders(search_purchase_orders::Input),
 }
 
 impl ParsedCall {
@@ -50,6 +55,9 @@ impl ParsedCall {
             ToolId::SearchInventory => Self::SearchInventory(parse(raw, schema)?),
             ToolId::GetLandedCost => Self::GetLandedCost(parse(raw, schema)?),
             ToolId::PlanPurchase => Self::PlanPurchase(parse(raw, schema)?),
+            ToolId::GetRevenueAndCogs => Self::GetRevenueAndCogs(parse(raw, schema)?),
+            ToolId::GetStockLevels => Self::GetStockLevels(parse(raw, schema)?),
+            ToolId::SearchPurchaseOrders => Self::SearchPurchaseOrders(parse(raw, schema)?),
         })
     }
 }
@@ -125,6 +133,18 @@ impl ToolRunner {
             }
             ParsedCall::PlanPurchase(input) => {
                 self.with_grant(caller, policy, |g| self.plan_purchase(g, input))
+                    .await
+            }
+            ParsedCall::GetRevenueAndCogs(input) => {
+                self.with_grant(caller, policy, |g| self.revenue_and_cogs(g, input))
+                    .await
+            }
+            ParsedCall::GetStockLevels(input) => {
+                self.with_grant(caller, policy, |g| self.stock_levels(g, input))
+                    .await
+            }
+            ParsedCall::SearchPurchaseOrders(input) => {
+                self.with_grant(caller, policy, |g| self.purchase_orders(g, input))
                     .await
             }
         };
@@ -356,6 +376,9 @@ fn call_id(call: &ParsedCall) -> ToolId {
         ParsedCall::SearchInventory(_) => ToolId::SearchInventory,
         ParsedCall::GetLandedCost(_) => ToolId::GetLandedCost,
         ParsedCall::PlanPurchase(_) => ToolId::PlanPurchase,
+        ParsedCall::GetRevenueAndCogs(_) => ToolId::GetRevenueAndCogs,
+        ParsedCall::GetStockLevels(_) => ToolId::GetStockLevels,
+        ParsedCall::SearchPurchaseOrders(_) => ToolId::SearchPurchaseOrders,
     }
 }
 
@@ -371,6 +394,18 @@ fn target_of(call: &ParsedCall) -> Target<'_> {
             id: i.inventory_id,
         },
         ParsedCall::PlanPurchase(i) => Target::Account(&i.account_id),
+        ParsedCall::GetRevenueAndCogs(i) => i
+            .account_id
+            .as_deref()
+            .map_or(Target::Accounts, Target::Account),
+        ParsedCall::GetStockLevels(i) => match i.inventory_id {
+            Some(id) => Target::InventoryItem {
+                account: &i.account_id,
+                id,
+            },
+            None => Target::Account(&i.account_id),
+        },
+        ParsedCall::SearchPurchaseOrders(i) => Target::Account(&i.account_id),
     }
 }
 

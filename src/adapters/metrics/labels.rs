@@ -249,7 +249,7 @@ impl CacheName {
 }
 
 /// Tool label slots: one per catalogued tool, then `unknown`.
-pub(super) const TOOL_SLOTS: usize = 7;
+pub(super) const TOOL_SLOTS: usize = 10;
 
 pub(super) const fn tool_slot(tool: Option<ToolId>) -> usize {
     match tool {
@@ -259,7 +259,10 @@ pub(super) const fn tool_slot(tool: Option<ToolId>) -> usize {
         Some(ToolId::SearchInventory) => 3,
         Some(ToolId::GetLandedCost) => 4,
         Some(ToolId::PlanPurchase) => 5,
-        None => 6,
+        Some(ToolId::GetRevenueAndCogs) => 6,
+        Some(ToolId::GetStockLevels) => 7,
+        Some(ToolId::SearchPurchaseOrders) => 8,
+        None => 9,
     }
 }
 
@@ -272,6 +275,9 @@ pub(super) const TOOL_NAMES: [&str; TOOL_SLOTS] = [
     "neonpanel_search_inventory",
     "neonpanel_get_landed_cost",
     "neonpanel_plan_purchase",
+    "neonpanel_get_revenue_and_cogs",
+    "neonpanel_get_stock_levels",
+    "neonpanel_search_purchase_orders",
     "unknown",
 ];
 

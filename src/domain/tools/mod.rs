@@ -4,10 +4,13 @@
 mod common;
 pub mod get_account;
 pub mod get_landed_cost;
+pub mod get_revenue_and_cogs;
+pub mod get_stock_levels;
 pub mod list_accounts;
 pub mod plan_purchase;
 pub mod search_inventory;
 pub mod search_orders;
+pub mod search_purchase_orders;
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
@@ -26,6 +29,9 @@ pub enum ToolId {
     SearchInventory,
     GetLandedCost,
     PlanPurchase,
+    GetRevenueAndCogs,
+    GetStockLevels,
+    SearchPurchaseOrders,
 }
 
 /// Everything a client is told about a tool, plus its default credential policy.
@@ -44,7 +50,7 @@ pub struct ToolSpec {
     pub output_schema: Value,
 }
 
-/// The six tools, with schemas generated once.
+/// The nine tools, with schemas generated once.
 #[derive(Clone, Debug)]
 pub struct Catalogue {
     tools: Vec<ToolSpec>,
@@ -61,6 +67,9 @@ impl Catalogue {
                 search_inventory::spec(),
                 get_landed_cost::spec(),
                 plan_purchase::spec(),
+                get_revenue_and_cogs::spec(),
+                get_stock_levels::spec(),
+                search_purchase_orders::spec(),
             ],
         }
     }
@@ -136,6 +145,11 @@ pub fn make_portable(schema: &mut Value) {
                     map.insert("type".to_owned(), only.clone());
                 }
             }
+            // An optional enum (`Option<Choice>`) lists `null` among its values; absent is
+            // expressed by `required` instead, as above.
+            if let Some(Value::Array(values)) = map.get_mut("enum") {
+                values.retain(|v| !v.is_null());
+            }
             for key in ["anyOf", "oneOf"] {
                 let Some(Value::Array(branches)) = map.get(key) else {
                     continue;
@@ -185,7 +199,7 @@ mod tests {
     #[test]
     fn every_tool_obeys_the_naming_and_schema_rules() {
         let catalogue = Catalogue::standard();
-        assert_eq!(catalogue.iter().len(), 6);
+        assert_eq!(catalogue.iter().len(), 9);
         for tool in catalogue.iter() {
             assert!(is_tool_name(tool.name), "{}", tool.name);
             assert!(tool.alias.contains('.'), "{}", tool.alias);
@@ -219,8 +233,10 @@ mod tests {
                     tool.name
                 );
                 assert!(
-                    schema["description"].is_string(),
-                    "{}.{param} lacks a description",
+                    schema["description"]
+                        .as_str()
+                        .is_some_and(|d| d.len() <= 500),
+                    "{}.{param} lacks a description of at most 500 characters",
                     tool.name
                 );
             }
@@ -242,6 +258,9 @@ mod tests {
                         "{}: type union in {map:?}",
                         tool.name
                     );
+                    if let Some(values) = map.get("enum").and_then(Value::as_array) {
+                        assert!(!values.contains(&Value::Null), "{}: null enum", tool.name);
+                    }
                     if let Some(format) = map.get("format").and_then(Value::as_str) {
                         assert!(
                             STANDARD_FORMATS.contains(&format),
