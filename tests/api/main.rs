@@ -28,6 +28,7 @@ mod redis_fleet;
 mod redis_server;
 mod sandbox_cli;
 mod sandbox_e2e;
+mod sandbox_reports;
 mod schema;
 mod shutdown;
 mod slow_clients;
