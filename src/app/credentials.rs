@@ -1,13 +1,16 @@
 //! Chooses and obtains the NeonPanel credential of one tool call (docs/design.md §4), and enforces
 //! the account-reach invariant for service-token calls.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use mini_moka::sync::Cache;
 
 use super::failure::ToolFailure;
+use super::pages::walk_pages;
 use crate::domain::error::{CredentialError, UpstreamErrorKind};
+use crate::domain::pagination::PageSize;
 use crate::domain::policy::{AccountPermissions, AccountReach, CredentialPlan, ToolPolicy};
 use crate::domain::principal::{Caller, Subject};
 use crate::domain::secret::BearerToken;
@@ -52,9 +55,6 @@ impl Grant {
         }
     }
 }
-
-/// How many pages of the caller's company list are read to learn their reach.
-const MAX_REACH_PAGES: u32 = 20;
 
 pub struct Credentials {
     users: Arc<dyn UserCredentials>,
@@ -194,23 +194,22 @@ impl Credentials {
             Err(_) => return AccountReach::default(),
         };
         let mut accounts = Vec::new();
-        let mut page = 1;
-        while page <= MAX_REACH_PAGES {
-            match self.api.list_companies(&user_token, page, 60).await {
-                Ok(companies) => {
-                    accounts.extend(companies.data.into_iter().map(|c| c.uuid));
-                    if companies.current_page >= companies.last_page {
-                        break;
-                    }
-                    page += 1;
-                }
-                Err(e) if e.kind == UpstreamErrorKind::Unauthorized => {
-                    self.users.evict(caller).await;
-                    return AccountReach::default();
-                }
-                // Unknown reach is an empty reach: refuse rather than guess.
-                Err(_) => return AccountReach::default(),
+        let walked = walk_pages(
+            |page| self.api.list_companies(&user_token, page, PageSize::MAX),
+            |companies| {
+                accounts.extend(companies.data.into_iter().map(|c| c.uuid));
+                ControlFlow::<()>::Continue(())
+            },
+        )
+        .await;
+        match walked {
+            Ok(_) => {}
+            Err(e) if e.kind == UpstreamErrorKind::Unauthorized => {
+                self.users.evict(caller).await;
+                return AccountReach::default();
             }
+            // Unknown reach is an empty reach: refuse rather than guess.
+            Err(_) => return AccountReach::default(),
         }
         let reach = AccountReach::from_accounts(accounts);
         self.reach_cache.insert(key, reach.clone());

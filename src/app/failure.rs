@@ -14,6 +14,7 @@ use super::redact::redact;
 use crate::domain::error::{
     AccessDenied, CredentialError, FieldErrors, UpstreamError, UpstreamErrorKind,
 };
+use crate::domain::tools::FailureCode;
 
 /// The fixed texts of the failures that do not depend on what was asked.
 pub mod messages {
@@ -50,7 +51,7 @@ pub enum Target<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolFailure {
     pub status: u16,
-    pub code: &'static str,
+    pub code: FailureCode,
     pub message: String,
     pub retryable: bool,
     pub details: Option<Value>,
@@ -66,7 +67,7 @@ pub struct ToolFailure {
 
 impl ToolFailure {
     #[must_use]
-    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: u16, code: FailureCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -81,7 +82,7 @@ impl ToolFailure {
 
     #[must_use]
     pub fn invalid_arguments(errors: &FieldErrors) -> Self {
-        let mut failure = Self::new(400, "invalid_arguments", errors.to_string());
+        let mut failure = Self::new(400, FailureCode::InvalidArguments, errors.to_string());
         failure.details = Some(json!({ "fields": errors.0 }));
         failure
     }
@@ -92,7 +93,7 @@ impl ToolFailure {
     pub fn no_access(account: &str) -> Self {
         Self::new(
             403,
-            "forbidden",
+            FailureCode::Forbidden,
             format!(
                 "Account {account} is not one of the NeonPanel accounts you can use, or your \
                  role there does not include this data. Call neonpanel_list_accounts to see \
@@ -104,12 +105,20 @@ impl ToolFailure {
     #[must_use]
     pub fn from_credential(error: &CredentialError) -> Self {
         match error {
-            CredentialError::NotConfigured(what) => Self::new(503, "upstream_unavailable", *what),
-            CredentialError::Rejected => Self::new(401, "unauthorized", messages::SIGN_IN_AGAIN),
+            CredentialError::NotConfigured(what) => {
+                Self::new(503, FailureCode::UpstreamUnavailable, *what)
+            }
+            CredentialError::Rejected => {
+                Self::new(401, FailureCode::Unauthorized, messages::SIGN_IN_AGAIN)
+            }
             CredentialError::Unavailable(why) => Self {
                 retryable: true,
                 detail: Some(redact(why).into()),
-                ..Self::new(503, "upstream_unavailable", messages::SIGN_IN_UNAVAILABLE)
+                ..Self::new(
+                    503,
+                    FailureCode::UpstreamUnavailable,
+                    messages::SIGN_IN_UNAVAILABLE,
+                )
             },
         }
     }
@@ -124,11 +133,11 @@ impl ToolFailure {
         };
         let named = match (kind, target) {
             (UpstreamErrorKind::Forbidden, Target::Accounts) => {
-                Self::new(403, "forbidden", messages::LIST_NOT_ALLOWED)
+                Self::new(403, FailureCode::Forbidden, messages::LIST_NOT_ALLOWED)
             }
             (UpstreamErrorKind::NotFound, Target::InventoryItem { account, id }) => Self::new(
                 404,
-                "not_found",
+                FailureCode::NotFound,
                 format!("Inventory item {id} was not found in account {account}."),
             ),
             (_, Target::Account(account) | Target::InventoryItem { account, .. }) => {
@@ -178,7 +187,7 @@ impl From<UpstreamError> for ToolFailure {
         }
         Self {
             status: if e.status == 0 { 504 } else { e.status },
-            code: e.kind.code(),
+            code: FailureCode::from(e.kind),
             message: message.to_owned(),
             retryable: e.kind.retryable(),
             details: None,
@@ -229,7 +238,10 @@ mod tests {
         });
         assert_eq!(forbidden.message, missing.message);
         assert_eq!(forbidden.message, unreachable.message);
-        assert_eq!((forbidden.code, missing.code), ("forbidden", "forbidden"));
+        assert_eq!(
+            (forbidden.code, missing.code),
+            (FailureCode::Forbidden, FailureCode::Forbidden)
+        );
     }
 
     #[test]
@@ -243,10 +255,10 @@ mod tests {
             missing.message,
             "Inventory item 999 was not found in account c-1."
         );
-        assert_eq!(missing.code, "not_found");
+        assert_eq!(missing.code, FailureCode::NotFound);
         let down = upstream(503, "down").about(item);
         assert_eq!(down.message, messages::UNAVAILABLE);
-        let sku = ToolFailure::new(404, "not_found", "SKU X was not found").about(item);
+        let sku = ToolFailure::new(404, FailureCode::NotFound, "SKU X was not found").about(item);
         assert_eq!(sku.message, "SKU X was not found");
     }
 }

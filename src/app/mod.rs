@@ -3,6 +3,7 @@
 
 pub mod credentials;
 pub mod failure;
+pub mod pages;
 pub mod redact;
 pub mod service;
 pub mod tools;

@@ -9,10 +9,10 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::failure::ToolFailure;
-use super::tools::{ParsedCall, ToolOutput, ToolRunner};
+use super::tools::{CallError, Catalogue, ToolOutput, ToolRunner};
 use crate::domain::pagination::Cursor;
 use crate::domain::principal::{Caller, ScopeSet};
-use crate::domain::tools::{Catalogue, ToolSpec};
+use crate::domain::tools::ToolSpec;
 use crate::ports::{NoTelemetry, Telemetry, ToolOutcome};
 use crate::protocol::jsonrpc::error_response;
 use crate::protocol::modern::META_SERVER_INFO;
@@ -23,6 +23,9 @@ const SERVER_TITLE: &str = "NeonPanel";
 const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Cursor namespace of `tools/list`.
 const TOOLS_LIST: &str = "tools";
+/// Tools per `tools/list` page: every tool fits on one page, so clients that never follow
+/// `nextCursor` still see them all.
+pub const TOOLS_PAGE_SIZE: usize = 100;
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `ttlMs`).
 const LIST_TTL_MS: u64 = 300_000;
 
@@ -159,13 +162,9 @@ impl McpService {
         let listing = catalogue
             .iter()
             .map(|spec| {
-                let policy = runner.policy(spec.id);
-                let mode = policy.map_or(spec.default_mode, |p| p.mode);
-                let scopes = policy.map_or_else(
-                    || required_scopes.clone(),
-                    |p| required_scopes.union(&p.extra_scopes),
-                );
-                describe(spec, mode.as_str(), &scopes)
+                let policy = runner.policy(spec);
+                let scopes = required_scopes.union(&policy.extra_scopes);
+                describe(spec, policy.mode.as_str(), &scopes)
             })
             .collect();
         Self {
@@ -290,44 +289,40 @@ impl McpService {
             .ok_or_else(|| RpcError::invalid_params("tools/call needs params.name"))?;
         let started = Instant::now();
         let record = |tool, outcome| self.telemetry.tool_call(tool, outcome, started.elapsed());
-        let Some(spec) = self.catalogue.find(name) else {
+        let Some(tool) = self.catalogue.find(name) else {
             record(None, ToolOutcome::UnknownTool);
             return Err(RpcError::invalid_params(format!("Unknown tool: {name}")));
         };
-        let call = match ParsedCall::parse(spec, params.and_then(|p| p.get("arguments"))) {
-            Ok(call) => call,
-            Err(errors) if version.argument_errors_in_result() => {
-                record(Some(spec.id), ToolOutcome::InvalidArguments);
-                return Ok(Answer::Value(failure_result(
-                    &ToolFailure::invalid_arguments(&errors),
-                )));
-            }
-            Err(errors) => {
-                record(Some(spec.id), ToolOutcome::InvalidArguments);
-                return Err(RpcError::invalid_params(errors.to_string())
-                    .with_data(json!({ "fields": errors.0 })));
-            }
-        };
-        Ok(match self.runner.run(caller, call).await {
+        let spec = tool.spec();
+        let args = params.and_then(|p| p.get("arguments"));
+        Ok(match tool.call(&self.runner, caller, args).await {
             Ok(structured) => {
-                record(Some(spec.id), ToolOutcome::Ok);
+                record(Some(spec.name), ToolOutcome::Ok);
                 Answer::Tool(structured)
             }
-            Err(failure) => {
-                record(Some(spec.id), ToolOutcome::of_failure(failure.code));
+            Err(CallError::InvalidArguments(errors)) => {
+                record(Some(spec.name), ToolOutcome::InvalidArguments);
+                if !version.argument_errors_in_result() {
+                    return Err(RpcError::invalid_params(errors.to_string())
+                        .with_data(json!({ "fields": errors.0 })));
+                }
+                Answer::Value(failure_result(&ToolFailure::invalid_arguments(&errors)))
+            }
+            Err(CallError::Failed(failure)) => {
+                record(Some(spec.name), ToolOutcome::of_failure(failure.code));
                 // The model reads the fixed message; what NeonPanel said (redacted) is logged
                 // here, inside the request's span, so it carries the request id.
                 match &failure.detail {
                     Some(detail) => tracing::warn!(
                         tool = spec.name,
-                        code = failure.code,
+                        code = %failure.code,
                         status = failure.status,
                         detail = %detail,
                         "tool failed upstream"
                     ),
                     None => tracing::info!(
                         tool = spec.name,
-                        code = failure.code,
+                        code = %failure.code,
                         status = failure.status,
                         "tool failed"
                     ),

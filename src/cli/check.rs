@@ -6,12 +6,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use neonpanel_mcp::app::tools::Catalogue;
 use neonpanel_mcp::domain::error::CredentialError;
 use neonpanel_mcp::domain::pagination::PageSize;
 use neonpanel_mcp::domain::policy::AuthMode;
 use neonpanel_mcp::domain::principal::{Caller, Principal, ScopeSet, Subject};
 use neonpanel_mcp::domain::secret::Secret;
-use neonpanel_mcp::domain::tools::Catalogue;
 use neonpanel_mcp::ports::Check;
 use neonpanel_mcp::startup::config::{Config, UserSourceSettings};
 use neonpanel_mcp::startup::wiring::{AppParts, policies};
@@ -26,7 +26,7 @@ fn tools_needing(config: &Config, wanted: impl Fn(AuthMode) -> bool) -> Vec<&'st
     let policies = policies(config, &catalogue);
     catalogue
         .iter()
-        .filter(|spec| policies.get(&spec.id).is_some_and(|p| wanted(p.mode)))
+        .filter(|spec| wanted(policies.of(spec).mode))
         .map(|spec| spec.name)
         .collect()
 }

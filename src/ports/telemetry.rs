@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::domain::tools::ToolId;
+use crate::domain::tools::FailureCode;
 
 /// How one `tools/call` ended. A fixed set, so that it can be a metric label: never a message,
 /// an id or anything a caller chose.
@@ -46,22 +46,20 @@ impl ToolOutcome {
         Self::Error,
     ];
 
-    /// The outcome for a failed call with this machine-readable failure `code` (the `code` of
-    /// a tool error result); a code not listed here is [`ToolOutcome::Error`].
+    /// The outcome for a failed call with this failure `code`.
     #[must_use]
-    pub fn of_failure(code: &str) -> Self {
+    pub const fn of_failure(code: FailureCode) -> Self {
         match code {
-            "invalid_arguments" => Self::InvalidArguments,
-            "unauthorized" => Self::Unauthorized,
-            "forbidden" => Self::Forbidden,
-            "not_found" => Self::NotFound,
-            "validation_failed" => Self::ValidationFailed,
-            "rate_limited" => Self::RateLimited,
-            "upstream_unavailable" => Self::UpstreamUnavailable,
-            "timeout" => Self::Timeout,
-            "bad_upstream_response" => Self::BadUpstreamResponse,
-            "internal" => Self::Internal,
-            _ => Self::Error,
+            FailureCode::InvalidArguments => Self::InvalidArguments,
+            FailureCode::Unauthorized => Self::Unauthorized,
+            FailureCode::Forbidden => Self::Forbidden,
+            FailureCode::NotFound => Self::NotFound,
+            FailureCode::ValidationFailed => Self::ValidationFailed,
+            FailureCode::RateLimited => Self::RateLimited,
+            FailureCode::UpstreamUnavailable => Self::UpstreamUnavailable,
+            FailureCode::Timeout => Self::Timeout,
+            FailureCode::BadUpstreamResponse => Self::BadUpstreamResponse,
+            FailureCode::Internal => Self::Internal,
         }
     }
 
@@ -89,8 +87,9 @@ impl ToolOutcome {
 /// Receives the facts of the application's work. Implementations must not block, allocate per
 /// call or fail: a metric that cannot be recorded is dropped, never an error for the caller.
 pub trait Telemetry: Send + Sync + 'static {
-    /// One `tools/call` finished: `tool` is `None` when the name matched no catalogued tool.
-    fn tool_call(&self, tool: Option<ToolId>, outcome: ToolOutcome, elapsed: Duration);
+    /// One `tools/call` finished: `tool` is the registered tool's name (a closed set fixed at
+    /// startup, never what the client sent), `None` when the name matched no registered tool.
+    fn tool_call(&self, tool: Option<&'static str>, outcome: ToolOutcome, elapsed: Duration);
 }
 
 /// Telemetry that records nothing: the default where metrics are off.
@@ -98,7 +97,7 @@ pub trait Telemetry: Send + Sync + 'static {
 pub struct NoTelemetry;
 
 impl Telemetry for NoTelemetry {
-    fn tool_call(&self, _tool: Option<ToolId>, _outcome: ToolOutcome, _elapsed: Duration) {}
+    fn tool_call(&self, _tool: Option<&'static str>, _outcome: ToolOutcome, _elapsed: Duration) {}
 }
 
 #[cfg(test)]
@@ -106,14 +105,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failure_codes_map_to_their_outcome_and_unknown_codes_to_error() {
-        for outcome in ToolOutcome::ALL {
-            let expected = match outcome {
-                ToolOutcome::Ok | ToolOutcome::UnknownTool => ToolOutcome::Error,
-                other => other,
-            };
-            assert_eq!(ToolOutcome::of_failure(outcome.as_str()), expected);
+    fn failure_codes_map_to_the_outcome_of_the_same_name() {
+        for code in FailureCode::ALL {
+            assert_eq!(ToolOutcome::of_failure(code).as_str(), code.as_str());
         }
-        assert_eq!(ToolOutcome::of_failure("something_new"), ToolOutcome::Error);
     }
 }

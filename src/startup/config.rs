@@ -10,12 +10,12 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::BoolishValueParser;
 
+use crate::app::tools::Catalogue;
 use crate::domain::pagination::PageSize;
 use crate::domain::policy::AuthMode;
 use crate::domain::principal::ScopeSet;
 use crate::domain::resource::sse_resource_of;
 use crate::domain::secret::Secret;
-use crate::domain::tools::Catalogue;
 
 mod hosts;
 
@@ -664,7 +664,7 @@ impl Settings {
             };
             match mode.parse::<AuthMode>() {
                 Ok(mode) => {
-                    modes.insert(spec.name.to_owned(), mode);
+                    modes.insert(spec.spec().name.to_owned(), mode);
                 }
                 Err(e) => errors.push(format!("TOOL_AUTH_MODES: {e}")),
             }

@@ -1,7 +1,6 @@
 //! The composition root: builds the adapters from configuration and runs the server
 //! (`App::build` / `App::port` / `App::run_until_stopped`, the zero2prod shape).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -30,11 +29,11 @@ use crate::adapters::rate_limit::RedisRateLimit;
 use crate::adapters::sessions::{self, MemorySessionBus, RedisSessionBus};
 use crate::app::credentials::Credentials;
 use crate::app::service::McpService;
-use crate::app::tools::ToolRunner;
-use crate::domain::policy::ToolPolicy;
+use crate::app::service::TOOLS_PAGE_SIZE;
+use crate::app::tools::{Catalogue, Policies, ToolRunner, plan_purchase};
+use crate::domain::policy::{AuthMode, ToolPolicy};
 use crate::domain::principal::ScopeSet;
 use crate::domain::secret::Secret;
-use crate::domain::tools::{Catalogue, ToolId};
 use crate::ports::{
     Authenticator, HealthProbe, IssuerMetadata, NeonPanelApi, ServiceTokens, SessionBus,
     SharedRateLimit, UserCredentials,
@@ -112,24 +111,21 @@ impl Shutdown {
 /// Per-tool policies: defaults from the catalogue, overridden by `TOOL_AUTH_MODES`;
 /// `PLAN_PURCHASE_SCOPE` applies when plan_purchase runs in `user` mode.
 #[must_use]
-pub fn policies(config: &Config, catalogue: &Catalogue) -> HashMap<ToolId, ToolPolicy> {
-    catalogue
-        .iter()
-        .map(|spec| {
-            let mode = config
-                .tool_modes
-                .get(spec.name)
-                .copied()
-                .unwrap_or(spec.default_mode);
-            let extra_scopes = match (&config.plan_purchase_scope, spec.id, mode) {
-                (Some(scope), ToolId::PlanPurchase, crate::domain::policy::AuthMode::User) => {
-                    ScopeSet::parse(scope)
-                }
-                _ => ScopeSet::default(),
-            };
-            (spec.id, ToolPolicy { mode, extra_scopes })
-        })
-        .collect()
+pub fn policies(config: &Config, catalogue: &Catalogue) -> Policies {
+    Policies::for_catalogue(catalogue, |spec| {
+        let mode = config
+            .tool_modes
+            .get(spec.name)
+            .copied()
+            .unwrap_or(spec.default_mode);
+        let extra_scopes = match &config.plan_purchase_scope {
+            Some(scope) if spec.name == plan_purchase::NAME && mode == AuthMode::User => {
+                ScopeSet::parse(scope)
+            }
+            _ => ScopeSet::default(),
+        };
+        ToolPolicy { mode, extra_scopes }
+    })
 }
 
 impl AppParts {
@@ -302,10 +298,7 @@ impl App {
     pub async fn from_parts(config: &Config, parts: AppParts) -> Result<Self, StartupError> {
         let catalogue = Catalogue::standard();
         let policies = policies(config, &catalogue);
-        let mut scopes_supported = config.auth.required_scopes.clone();
-        for policy in policies.values() {
-            scopes_supported = scopes_supported.union(&policy.extra_scopes);
-        }
+        let scopes_supported = config.auth.required_scopes.union(&policies.extra_scopes());
         let settings = HttpSettings {
             resource_url: config.resource_url.clone(),
             issuer: config.auth.issuer.clone(),
@@ -332,8 +325,13 @@ impl App {
         );
         let runner = ToolRunner::new(credentials, parts.api, policies, config.page_size);
         let service = Arc::new(
-            McpService::new(catalogue, runner, &config.auth.required_scopes, 100)
-                .with_telemetry(Arc::new(parts.metrics.clone())),
+            McpService::new(
+                catalogue,
+                runner,
+                &config.auth.required_scopes,
+                TOOLS_PAGE_SIZE,
+            )
+            .with_telemetry(Arc::new(parts.metrics.clone())),
         );
         let state = Arc::new(HttpState {
             service,

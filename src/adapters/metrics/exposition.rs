@@ -14,7 +14,7 @@ use prometheus_client::registry::{Registry, Unit};
 
 use super::Series;
 use super::histogram::Histogram;
-use super::labels::{CacheName, Endpoint, Route, STATUS_NAMES, TOOL_NAMES};
+use super::labels::{CacheName, Endpoint, Route, STATUS_NAMES};
 use crate::ports::ToolOutcome;
 
 /// Which text format a scraper gets.
@@ -162,10 +162,11 @@ impl Collector for Collect {
                 "tools/call by tool and outcome; _count is the number of calls",
             ),
             s.tool_calls.iter().enumerate().flat_map(|(t, row)| {
-                row.iter().enumerate().map(move |(o, h)| {
-                    let tool = TOOL_NAMES.get(t).copied().unwrap_or("unknown");
+                let tool = s.tool_names.name(t);
+                row.iter().enumerate().filter_map(move |(o, h)| {
+                    let tool = tool?;
                     let outcome = ToolOutcome::ALL.get(o).map_or("error", |o| o.as_str());
-                    ([("tool", tool), ("outcome", outcome)], h)
+                    Some(([("tool", tool), ("outcome", outcome)], h))
                 })
             }),
         )?;

@@ -1,8 +1,8 @@
-//! Label values. Each label is a small closed set known at compile time, so every series has a
-//! fixed slot in an array of atomics (no map, lock or allocation when recording) and no value a
-//! caller controls (a path, a token, a subject, an account id) can ever become a label.
+//! Label values. Each label is a small closed set known at compile time (tool names: fixed at
+//! startup), so every series has a fixed slot in an array of atomics (no map, lock or
+//! allocation when recording) and no value a caller controls (a path, a token, a subject, an account id) can ever become a label.
 
-use crate::domain::tools::ToolId;
+use std::sync::OnceLock;
 
 /// The route template a request matched; never the raw path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,43 +248,44 @@ impl CacheName {
     }
 }
 
-/// Tool label slots: one per catalogued tool, then `unknown`.
-pub(super) const TOOL_SLOTS: usize = 10;
+/// Tool label slots: one per registered tool (claimed by name on its first call), then
+/// `unknown`. 24 keeps the series array within `Default` for arrays (32) and well above the
+/// registry's size; a tool beyond it is counted as `unknown` rather than lost.
+pub(super) const TOOL_SLOTS: usize = 24;
+const UNKNOWN_TOOL: usize = TOOL_SLOTS - 1;
 
-pub(super) const fn tool_slot(tool: Option<ToolId>) -> usize {
-    match tool {
-        Some(ToolId::ListAccounts) => 0,
-        Some(ToolId::GetAccount) => 1,
-        Some(ToolId::SearchOrders) => 2,
-        Some(ToolId::SearchInventory) => 3,
-        Some(ToolId::GetLandedCost) => 4,
-        Some(ToolId::PlanPurchase) => 5,
-        Some(ToolId::GetRevenueAndCogs) => 6,
-        Some(ToolId::GetStockLevels) => 7,
-        Some(ToolId::SearchPurchaseOrders) => 8,
-        None => 9,
+/// The tool name of each slot. Names come from the registry (`&'static str`, a closed set fixed
+/// at startup), so no label value comes from a request; a slot is claimed once and never freed,
+/// and recording stays lock-free (a scan of at most [`TOOL_SLOTS`] pointers).
+#[derive(Default)]
+pub(super) struct ToolNames([OnceLock<&'static str>; UNKNOWN_TOOL]);
+
+impl ToolNames {
+    /// The slot of `tool`, claiming a free one on its first call.
+    pub(super) fn slot(&self, tool: Option<&'static str>) -> usize {
+        let Some(name) = tool else {
+            return UNKNOWN_TOOL;
+        };
+        for (i, cell) in self.0.iter().enumerate() {
+            if *cell.get_or_init(|| name) == name {
+                return i;
+            }
+        }
+        UNKNOWN_TOOL
+    }
+
+    /// The label of slot `i`; `None` for a slot no tool has claimed.
+    pub(super) fn name(&self, i: usize) -> Option<&'static str> {
+        if i == UNKNOWN_TOOL {
+            return Some("unknown");
+        }
+        self.0.get(i).and_then(|cell| cell.get().copied())
     }
 }
-
-/// The label of each tool slot: the tool's public name (the catalogue's; a test keeps them
-/// equal).
-pub(super) const TOOL_NAMES: [&str; TOOL_SLOTS] = [
-    "neonpanel_list_accounts",
-    "neonpanel_get_account",
-    "neonpanel_search_orders",
-    "neonpanel_search_inventory",
-    "neonpanel_get_landed_cost",
-    "neonpanel_plan_purchase",
-    "neonpanel_get_revenue_and_cogs",
-    "neonpanel_get_stock_levels",
-    "neonpanel_search_purchase_orders",
-    "unknown",
-];
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::tools::Catalogue;
 
     #[test]
     fn routes_are_templates_and_unknown_paths_fold_into_other() {
@@ -341,11 +342,21 @@ mod tests {
     }
 
     #[test]
-    fn tool_labels_are_the_catalogue_names() {
-        for spec in Catalogue::standard().iter() {
-            assert_eq!(TOOL_NAMES.get(tool_slot(Some(spec.id))), Some(&spec.name));
-        }
-        assert_eq!(TOOL_NAMES.get(tool_slot(None)), Some(&"unknown"));
+    fn tool_slots_are_claimed_by_name_once_and_overflow_into_unknown() {
+        let names = ToolNames::default();
+        assert_eq!(names.name(0), None);
+        let first = names.slot(Some("neonpanel_list_accounts"));
+        let second = names.slot(Some("search"));
+        assert_eq!((first, second), (0, 1));
+        assert_eq!(names.slot(Some("neonpanel_list_accounts")), 0);
+        assert_eq!(names.name(1), Some("search"));
+        assert_eq!(names.name(names.slot(None)), Some("unknown"));
+        let many: Vec<String> = (0..TOOL_SLOTS).map(|i| format!("tool_{i}")).collect();
+        let slots: Vec<usize> = many
+            .iter()
+            .map(|n| names.slot(Some(Box::leak(n.clone().into_boxed_str()))))
+            .collect();
+        assert_eq!(slots.last(), Some(&UNKNOWN_TOOL));
     }
 
     #[test]

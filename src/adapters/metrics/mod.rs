@@ -21,9 +21,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use self::histogram::Histogram;
-use self::labels::{STATUS_NAMES, TOOL_SLOTS, tool_slot};
+use self::labels::{STATUS_NAMES, TOOL_SLOTS, ToolNames};
 use crate::adapters::outbound::{OutboundError, OutboundResponse};
-use crate::domain::tools::ToolId;
 use crate::ports::{Telemetry, ToolOutcome};
 
 pub use exposition::Format;
@@ -43,6 +42,7 @@ struct Series {
     http_in_flight: [AtomicI64; ROUTES],
     rate_limited: [AtomicU64; ROUTES],
     tool_calls: [[Histogram; OUTCOMES]; TOOL_SLOTS],
+    tool_names: ToolNames,
     upstream_requests: [[AtomicU64; STATUSES]; ENDPOINTS],
     upstream_duration: [Histogram; ENDPOINTS],
     /// `[hits, misses]` per cache.
@@ -182,7 +182,7 @@ impl Metrics {
 }
 
 impl Telemetry for Metrics {
-    fn tool_call(&self, tool: Option<ToolId>, outcome: ToolOutcome, elapsed: Duration) {
+    fn tool_call(&self, tool: Option<&'static str>, outcome: ToolOutcome, elapsed: Duration) {
         let Some(series) = &self.series else { return };
         let column = ToolOutcome::ALL
             .iter()
@@ -190,7 +190,7 @@ impl Telemetry for Metrics {
             .unwrap_or(OUTCOMES - 1);
         if let Some(histogram) = series
             .tool_calls
-            .get(tool_slot(tool))
+            .get(series.tool_names.slot(tool))
             .and_then(|row| row.get(column))
         {
             histogram.observe(elapsed);

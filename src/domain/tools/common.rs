@@ -37,7 +37,7 @@ impl fmt::Display for AccountId {
 
 /// garde rule: the field is an account id.
 #[allow(clippy::ptr_arg)] // garde passes the field itself
-pub(super) fn valid_account_id(value: &String, _ctx: &()) -> garde::Result {
+pub fn valid_account_id(value: &String, _ctx: &()) -> garde::Result {
     AccountId::parse(value)
         .map(|_| ())
         .map_err(garde::Error::new)
@@ -66,7 +66,7 @@ pub fn is_iso_date(text: &str) -> bool {
 }
 
 /// garde rule: an optional ISO date.
-pub(super) fn optional_date(value: &Option<String>, _ctx: &()) -> garde::Result {
+pub fn optional_date(value: &Option<String>, _ctx: &()) -> garde::Result {
     match value {
         Some(text) if !is_iso_date(text) => {
             Err(garde::Error::new("must be a date written YYYY-MM-DD"))
@@ -76,7 +76,7 @@ pub(super) fn optional_date(value: &Option<String>, _ctx: &()) -> garde::Result 
 }
 
 /// garde rule: optional free text of a sane length.
-pub(super) fn optional_text(value: &Option<String>, _ctx: &()) -> garde::Result {
+pub fn optional_text(value: &Option<String>, _ctx: &()) -> garde::Result {
     match value {
         Some(text) if text.chars().count() > 200 => {
             Err(garde::Error::new("must be at most 200 characters"))

@@ -1,12 +1,21 @@
 //! `neonpanel_get_landed_cost`: landed cost per batch of one inventory item.
 
+use std::ops::ControlFlow;
+
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{optional_date, optional_text, valid_account_id};
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
+use crate::app::pages::walk_pages;
 use crate::domain::arguments::ToolInput;
+use crate::domain::pagination::PageSize;
 use crate::domain::policy::AuthMode;
+use crate::domain::tools::common::{optional_date, optional_text, valid_account_id};
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
+use crate::domain::upstream::LandedCostQuery;
 use crate::domain::upstream::{CostItem, LandedCost};
 
 /// NeonPanel requires a start date; without `from` the whole history is asked for.
@@ -158,7 +167,6 @@ pub fn map(inventory_id: i64, pages: Vec<(String, LandedCost)>, batch_id: Option
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::GetLandedCost,
         name: "neonpanel_get_landed_cost",
         alias: "neonpanel.getLandedCost",
         title: "Get landed cost",
@@ -173,9 +181,85 @@ pub fn spec() -> ToolSpec {
     }
 }
 
+/// Reads every batch of one item, per warehouse holding it.
+pub struct GetLandedCost;
+
+#[async_trait]
+impl Tool for GetLandedCost {
+    type Input = Input;
+
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn target<'a>(&self, input: &'a Input) -> Target<'a> {
+        Target::InventoryItem {
+            account: &input.account_id,
+            id: input.inventory_id,
+        }
+    }
+
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        let account = input.account_id.as_str();
+        grant.ensure_reach(account)?;
+        let token = grant.token();
+        let warehouses = match &input.warehouse_id {
+            Some(w) => vec![w.clone()],
+            None => {
+                let details = cx
+                    .api
+                    .inventory_details(token, account, input.inventory_id)
+                    .await?;
+                let mut uuids: Vec<String> = details
+                    .balances_data
+                    .into_iter()
+                    .flat_map(|b| b.balances_list)
+                    .map(|b| b.warehouse.uuid)
+                    .filter(|u| !u.is_empty())
+                    .collect();
+                uuids.dedup();
+                uuids
+            }
+        };
+        let start_date = input.from.as_deref().unwrap_or(DEFAULT_FROM);
+        let mut pages = Vec::new();
+        for warehouse in warehouses {
+            walk_pages(
+                |page| {
+                    let query = LandedCostQuery {
+                        warehouse_uuid: warehouse.clone(),
+                        start_date: start_date.to_owned(),
+                        page,
+                        per_page: PageSize::MAX,
+                    };
+                    async move {
+                        cx.api
+                            .landed_cost(token, account, input.inventory_id, &query)
+                            .await
+                    }
+                },
+                |page| {
+                    pages.push((warehouse.clone(), page));
+                    ControlFlow::<()>::Continue(())
+                },
+            )
+            .await?;
+        }
+        encode(&map(input.inventory_id, pages, input.batch_id.as_deref()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::tools::testing::{context, json, user_grant};
+    use crate::domain::upstream::{Balances, InventoryDetails, Warehouse, WarehouseBalance};
+    use crate::ports::MockNeonPanelApi;
     use crate::domain::upstream::{CostDetail, Document};
 
     fn item(reference: &str, qty: f64, parts: &[(&str, f64)]) -> CostItem {
@@ -238,5 +322,68 @@ mod tests {
         let out = map(1, vec![("wh".into(), page)], Some("PO-2"));
         assert_eq!(out.batches.len(), 1);
         assert_eq!(out.quantity, 2.0);
+    }
+
+
+    #[tokio::test]
+    async fn run_reads_every_page_of_every_warehouse_holding_the_item() {
+        // Arrange: two warehouses from the balances; w1 has two pages of batches.
+        let mut api = MockNeonPanelApi::new();
+        api.expect_inventory_details()
+            .times(1)
+            .returning(|_, _, _| {
+                Ok(InventoryDetails {
+                    balances_data: Some(Balances {
+                        balances_date: None,
+                        balances_list: vec![holding("w1"), holding("w2")],
+                    }),
+                    ..InventoryDetails::default()
+                })
+            });
+        let pages = |warehouse: &str, page: u32| match (warehouse, page) {
+            ("w1", 1) => Some(2),
+            ("w1", 2) | ("w2", 1) => Some(0),
+            _ => None,
+        };
+        api.expect_landed_cost()
+            .withf(move |_, account, id, q| {
+                account == "acme"
+                    && *id == 5
+                    && q.start_date == DEFAULT_FROM
+                    && pages(&q.warehouse_uuid, q.page).is_some()
+            })
+            .times(3)
+            .returning(|_, _, _, q| {
+                Ok(LandedCost {
+                    current_page: q.page,
+                    last_page: if q.warehouse_uuid == "w1" { 2 } else { 1 },
+                    data: vec![item(&format!("{}-{}", q.warehouse_uuid, q.page), 1.0, &[])],
+                    ..LandedCost::default()
+                })
+            });
+        let input = Input {
+            account_id: "acme".into(),
+            inventory_id: 5,
+            batch_id: None,
+            warehouse_id: None,
+            from: None,
+        };
+
+        // Act
+        let out = GetLandedCost.run(context(&api), &user_grant(), &input).await;
+
+        // Assert
+        let out = json(&out.expect("batches"));
+        assert_eq!(out["batches"].as_array().map(Vec::len), Some(3));
+    }
+
+    fn holding(warehouse: &str) -> WarehouseBalance {
+        WarehouseBalance {
+            warehouse: Warehouse {
+                uuid: warehouse.into(),
+                ..Warehouse::default()
+            },
+            ..WarehouseBalance::default()
+        }
     }
 }

@@ -1,13 +1,18 @@
 //! `neonpanel_search_inventory`: inventory items (SKUs) of one account.
 
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{optional_text, valid_account_id};
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode, page_of};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
 use crate::domain::arguments::ToolInput;
 use crate::domain::pagination::Cursor;
 use crate::domain::policy::AuthMode;
+use crate::domain::tools::common::{optional_text, valid_account_id};
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
+use crate::domain::upstream::InventoryQuery;
 use crate::domain::upstream::{InventoryItem, Page};
 
 pub const LIST: &str = "inventory";
@@ -78,7 +83,6 @@ pub fn map(page: Page<InventoryItem>) -> Output {
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::SearchInventory,
         name: "neonpanel_search_inventory",
         alias: "neonpanel.searchInventory",
         title: "Search inventory",
@@ -89,5 +93,41 @@ pub fn spec() -> ToolSpec {
         default_mode: AuthMode::User,
         input_schema: input_schema_for::<Input>(),
         output_schema: schema_for::<Output>(),
+    }
+}
+
+/// Searches one account's inventory items.
+pub struct SearchInventory;
+
+#[async_trait]
+impl Tool for SearchInventory {
+    type Input = Input;
+
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn target<'a>(&self, input: &'a Input) -> Target<'a> {
+        Target::Account(&input.account_id)
+    }
+
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        grant.ensure_reach(&input.account_id)?;
+        let query = InventoryQuery {
+            search: input.q.clone(),
+            sku: None,
+            page: page_of(LIST, input.cursor.as_deref())?,
+            per_page: cx.page_size.get(),
+        };
+        let page = cx
+            .api
+            .list_inventory(grant.token(), &input.account_id, &query)
+            .await?;
+        encode(&map(page))
     }
 }

@@ -1,14 +1,19 @@
 //! `neonpanel_search_orders`: sales orders (NeonPanel invoices) of one account.
 
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{optional_date, optional_text, valid_account_id};
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode, page_of};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
 use crate::domain::arguments::ToolInput;
 use crate::domain::error::FieldErrors;
 use crate::domain::pagination::Cursor;
 use crate::domain::policy::AuthMode;
+use crate::domain::tools::common::{optional_date, optional_text, valid_account_id};
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
+use crate::domain::upstream::InvoiceQuery;
 use crate::domain::upstream::{Invoice, Page};
 
 pub const LIST: &str = "orders";
@@ -121,7 +126,6 @@ pub fn map(page: Page<Invoice>) -> Output {
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::SearchOrders,
         name: "neonpanel_search_orders",
         alias: "neonpanel.searchOrders",
         title: "Search sales orders",
@@ -135,9 +139,49 @@ pub fn spec() -> ToolSpec {
     }
 }
 
+/// Searches one account's sales orders.
+pub struct SearchOrders;
+
+#[async_trait]
+impl Tool for SearchOrders {
+    type Input = Input;
+
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn target<'a>(&self, input: &'a Input) -> Target<'a> {
+        Target::Account(&input.account_id)
+    }
+
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        grant.ensure_reach(&input.account_id)?;
+        let query = InvoiceQuery {
+            search: input.q.clone(),
+            start_date: input.from.clone(),
+            end_date: input.to.clone(),
+            page: page_of(LIST, input.cursor.as_deref())?,
+            per_page: cx.page_size.get(),
+        };
+        let page = cx
+            .api
+            .list_invoices(grant.token(), &input.account_id, &query)
+            .await?;
+        encode(&map(page))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::tools::testing::{context, json, page, service_grant, user_grant};
+    use crate::domain::pagination::PageSize;
+    use crate::ports::MockNeonPanelApi;
     use crate::domain::arguments::parse;
     use crate::domain::upstream::Customer;
     use serde_json::json;
@@ -169,5 +213,58 @@ mod tests {
         );
         assert_eq!(order.source, "manual");
         assert_eq!(order.customer.map(|c| c.id), Some("5".to_owned()));
+    }
+
+
+    #[tokio::test]
+    async fn run_passes_the_filters_and_the_cursor_page_to_neonpanel() {
+        // Arrange
+        let mut api = MockNeonPanelApi::new();
+        api.expect_list_invoices()
+            .withf(|_, account, query| {
+                account == "acme"
+                    && query.search.as_deref() == Some("INV")
+                    && query.start_date.as_deref() == Some("2024-01-01")
+                    && query.page == 2
+                    && query.per_page == PageSize::default().get()
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(page(2, 2, vec![Invoice::default()])));
+        let input = Input {
+            account_id: "acme".into(),
+            q: Some("INV".into()),
+            from: Some("2024-01-01".into()),
+            to: None,
+            cursor: Some(Cursor { list: LIST, page: 2 }.encode()),
+        };
+
+        // Act
+        let out = SearchOrders.run(context(&api), &user_grant(), &input).await;
+
+        // Assert
+        let out = json(&out.expect("orders"));
+        assert_eq!(out["items"].as_array().map(Vec::len), Some(1));
+        assert!(out.get("nextCursor").is_none());
+    }
+
+    #[tokio::test]
+    async fn run_with_the_service_token_refuses_an_unreached_account_without_calling_neonpanel() {
+        // Arrange: no expectations, so any API call fails the test.
+        let api = MockNeonPanelApi::new();
+        let input = Input {
+            account_id: "globex".into(),
+            q: None,
+            from: None,
+            to: None,
+            cursor: None,
+        };
+
+        // Act
+        let out = SearchOrders
+            .run(context(&api), &service_grant(&["acme"], None), &input)
+            .await;
+
+        // Assert
+        assert_eq!(out.err(), Some(ToolFailure::no_access("globex")));
     }
 }

@@ -1,14 +1,24 @@
 //! `neonpanel_plan_purchase`: how much of a SKU to reorder, from stock and sales velocity.
 
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::valid_account_id;
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
 use crate::domain::arguments::ToolInput;
+use crate::domain::pagination::PageSize;
 use crate::domain::planning::{PlanInputs, plan};
 use crate::domain::policy::AuthMode;
+use crate::domain::tools::common::valid_account_id;
+use crate::domain::tools::FailureCode;
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
 use crate::domain::upstream::InventoryDetails;
+use crate::domain::upstream::InventoryQuery;
+
+/// The tool's name (configuration names it for `PLAN_PURCHASE_SCOPE`).
+pub const NAME: &str = "neonpanel_plan_purchase";
 
 #[derive(Debug, Deserialize, JsonSchema, garde::Validate)]
 #[serde(rename_all = "camelCase")]
@@ -121,8 +131,7 @@ pub fn map(
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::PlanPurchase,
-        name: "neonpanel_plan_purchase",
+        name: NAME,
         alias: "neonpanel.planPurchase",
         title: "Plan a purchase",
         description: "Recommends how many units of one SKU to reorder in a NeonPanel account. \
@@ -137,9 +146,71 @@ pub fn spec() -> ToolSpec {
     }
 }
 
+/// Finds the SKU, reads its stock and restock data, and plans the order.
+pub struct PlanPurchase;
+
+#[async_trait]
+impl Tool for PlanPurchase {
+    type Input = Input;
+
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn target<'a>(&self, input: &'a Input) -> Target<'a> {
+        Target::Account(&input.account_id)
+    }
+
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        let account = input.account_id.as_str();
+        grant.ensure_reach(account)?;
+        let query = InventoryQuery {
+            search: None,
+            sku: Some(input.sku.clone()),
+            page: 1,
+            per_page: PageSize::MAX,
+        };
+        let items = cx
+            .api
+            .list_inventory(grant.token(), account, &query)
+            .await?;
+        let item = items
+            .data
+            .iter()
+            .find(|i| i.sku.as_deref() == Some(input.sku.as_str()))
+            .or_else(|| {
+                items.data.iter().find(|i| {
+                    i.sku
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(&input.sku))
+                })
+            })
+            .ok_or_else(|| {
+                ToolFailure::new(
+                    404,
+                    FailureCode::NotFound,
+                    format!("SKU {} was not found in account {account}.", input.sku),
+                )
+            })?;
+        let details = cx
+            .api
+            .inventory_details(grant.token(), account, item.id)
+            .await?;
+        encode(&map(input, item.id, &details, None))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::tools::testing::{context, json, page, user_grant};
+    use crate::domain::upstream::InventoryItem;
+    use crate::ports::MockNeonPanelApi;
     use crate::domain::upstream::{Balances, RestockData, Warehouse, WarehouseBalance};
 
     #[test]
@@ -178,5 +249,59 @@ mod tests {
         assert_eq!(out.recommended_quantity, 750);
         assert_eq!(out.estimated_cost, Some(1875.0));
         assert!(out.explanation.contains("750 units"), "{}", out.explanation);
+    }
+
+
+    #[tokio::test]
+    async fn run_matches_the_sku_ignoring_case_and_reads_that_items_details() {
+        // Arrange
+        let mut api = MockNeonPanelApi::new();
+        api.expect_list_inventory()
+            .times(1)
+            .returning(|_, _, _| Ok(page(1, 1, vec![item(3, "other"), item(9, "sku-1")])));
+        api.expect_inventory_details()
+            .withf(|_, account, id| account == "acme" && *id == 9)
+            .times(1)
+            .returning(|_, _, _| Ok(InventoryDetails::default()));
+
+        // Act
+        let out = PlanPurchase.run(context(&api), &user_grant(), &input("SKU-1")).await;
+
+        // Assert
+        assert_eq!(json(&out.expect("a plan"))["inventoryId"], 9);
+    }
+
+    #[tokio::test]
+    async fn run_names_a_sku_that_is_not_found() {
+        // Arrange
+        let mut api = MockNeonPanelApi::new();
+        api.expect_list_inventory()
+            .times(1)
+            .returning(|_, _, _| Ok(page(1, 1, vec![item(3, "other")])));
+
+        // Act
+        let out = PlanPurchase.run(context(&api), &user_grant(), &input("SKU-1")).await;
+
+        // Assert
+        let failure = out.expect_err("not found");
+        assert_eq!(failure.code, FailureCode::NotFound);
+        assert_eq!(failure.message, "SKU SKU-1 was not found in account acme.");
+    }
+
+    fn item(id: i64, sku: &str) -> InventoryItem {
+        InventoryItem {
+            id,
+            sku: Some(sku.into()),
+            ..InventoryItem::default()
+        }
+    }
+
+    fn input(sku: &str) -> Input {
+        Input {
+            account_id: "acme".into(),
+            sku: sku.into(),
+            coverage_days: 30,
+            safety_stock: 0,
+        }
     }
 }

@@ -1,15 +1,24 @@
 //! `neonpanel_get_revenue_and_cogs`: revenue, cost of goods sold and gross margin per period
 //! and group, for one account or every account the caller reaches.
 
+use std::ops::ControlFlow;
+
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{is_iso_date, valid_account_id};
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
+use crate::app::pages::walk_pages;
 use crate::domain::arguments::ToolInput;
 use crate::domain::error::FieldErrors;
+use crate::domain::error::UpstreamErrorKind;
+use crate::domain::pagination::PageSize;
 use crate::domain::policy::AuthMode;
-use crate::domain::upstream::{Grouping, Periodicity, RevenueAndCogsRow};
+use crate::domain::tools::common::{is_iso_date, valid_account_id};
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
+use crate::domain::upstream::{Grouping, Periodicity, RevenueAndCogsRow, RevenueQuery};
 
 /// At most this many accounts are reported on in one call (one NeonPanel request each).
 pub const MAX_ACCOUNTS: usize = 20;
@@ -262,7 +271,6 @@ fn note(skipped: usize, refused: &[String]) -> Option<String> {
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::GetRevenueAndCogs,
         name: "neonpanel_get_revenue_and_cogs",
         alias: "neonpanel.getRevenueAndCogs",
         title: "Get revenue and COGS",
@@ -280,94 +288,89 @@ pub fn spec() -> ToolSpec {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::arguments::parse;
-    use serde_json::json;
+/// Revenue, COGS and gross margin of one account or every account the caller reaches.
+pub struct GetRevenueAndCogs;
 
-    fn row(start: &str, revenue: f64, cogs: f64, currency: &str) -> RevenueAndCogsRow {
-        RevenueAndCogsRow {
-            start_date: Some(format!("{start}T00:00:00.000Z")),
-            end_date: None,
-            revenue_amount: revenue,
-            cogs_amount: cogs,
-            currency: Some(currency.into()),
-            ..RevenueAndCogsRow::default()
+/// The accounts a report without `accountId` covers: the caller's own company list, kept to
+/// the accounts the grant reaches, so a service-token call never sees more than the caller.
+async fn reached_accounts(
+    cx: ToolContext<'_>,
+    grant: &Grant,
+) -> Result<Vec<(String, Option<String>)>, ToolFailure> {
+    let mut accounts = Vec::new();
+    walk_pages(
+        |page| cx.api.list_companies(grant.token(), page, PageSize::MAX),
+        |companies| {
+            accounts.extend(
+                companies
+                    .data
+                    .into_iter()
+                    .filter(|c| grant.reaches(&c.uuid))
+                    .map(|c| (c.uuid, Some(c.name))),
+            );
+            ControlFlow::<()>::Continue(())
+        },
+    )
+    .await?;
+    Ok(accounts)
+}
+
+#[async_trait]
+impl Tool for GetRevenueAndCogs {
+    type Input = Input;
+
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn target<'a>(&self, input: &'a Input) -> Target<'a> {
+        input
+            .account_id
+            .as_deref()
+            .map_or(Target::Accounts, Target::Account)
+    }
+
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        let everything = input.account_id.is_none();
+        let mut accounts = match &input.account_id {
+            Some(account) => {
+                grant.ensure_reach(account)?;
+                vec![(account.clone(), None)]
+            }
+            None => reached_accounts(cx, grant).await?,
+        };
+        let skipped = accounts.len().saturating_sub(MAX_ACCOUNTS);
+        accounts.truncate(MAX_ACCOUNTS);
+        let mut reports: Vec<AccountReport> = Vec::with_capacity(accounts.len());
+        let mut refused = Vec::new();
+        for (account, name) in accounts {
+            // One company per request: how NeonPanel reads a repeated `company_uuids` is not
+            // documented beyond `explode`, and one account per answer keeps currencies apart.
+            let query = RevenueQuery {
+                company_uuid: account.clone(),
+                start_date: input.from.clone(),
+                end_date: input.to.clone(),
+                periodicity: input.periodicity.unwrap_or_default().into(),
+                grouping: input.group_by.unwrap_or_default().into(),
+            };
+            match cx.api.revenue_and_cogs(grant.token(), &query).await {
+                Ok(answer) => reports.push((account, name, answer.data)),
+                // Over every account, one whose role lacks the report is left out and named,
+                // rather than failing the whole answer.
+                Err(e) if everything && e.kind == UpstreamErrorKind::Forbidden => {
+                    refused.push(account);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
-    }
-
-    #[test]
-    fn rows_get_margins_and_totals_are_kept_per_currency() {
-        // Arrange
-        let raw = json!({"from": "2025-01-01", "to": "2025-06-30", "periodicity": "quarterly"});
-        let input: Input = parse(Some(&raw), &spec().input_schema).unwrap();
-        let reports = vec![
-            (
-                "acme".to_owned(),
-                Some("Acme".to_owned()),
-                vec![
-                    row("2025-01-01", 1000.0, 400.0, "USD"),
-                    row("2025-04-01", 500.0, 500.0, "USD"),
-                ],
-            ),
-            (
-                "globex".to_owned(),
-                None,
-                vec![row("2025-01-01", 0.0, 0.0, "EUR")],
-            ),
-        ];
-
-        // Act
-        let out = map(&input, reports, 0, &[]);
-
-        // Assert
-        assert_eq!(out.rows[0].gross_margin, 600.0);
-        assert_eq!(out.rows[0].gross_margin_percent, Some(60.0));
-        assert_eq!(out.rows[0].period_start, "2025-01-01");
-        assert_eq!(out.rows[0].period_end, "2025-06-30");
-        assert_eq!(out.rows[2].gross_margin_percent, None);
-        assert_eq!(out.totals.len(), 2);
-        assert_eq!(
-            (out.totals[0].revenue, out.totals[0].gross_margin),
-            (1500.0, 600.0)
-        );
-        assert_eq!(out.totals[0].gross_margin_percent, Some(40.0));
-        assert_eq!(out.periodicity, Period::Quarterly);
-        assert_eq!(out.note, None);
-        let noted = map(&input, Vec::new(), 2, &["globex".to_owned()])
-            .note
-            .unwrap();
-        assert!(
-            noted.contains("2 more account(s)") && noted.contains("globex"),
-            "{noted}"
-        );
-    }
-
-    #[test]
-    fn choices_are_plain_string_enums_and_dates_are_required() {
-        let schema = spec().input_schema;
-        let props = &schema["properties"];
-        assert_eq!(
-            props["periodicity"]["enum"],
-            json!(["total", "yearly", "quarterly", "monthly"])
-        );
-        assert_eq!(props["groupBy"]["enum"], json!(["account", "country"]));
-        assert_eq!(props["groupBy"]["type"], "string");
-        assert_eq!(schema["required"], json!(["from", "to"]));
-    }
-
-    #[test]
-    fn unknown_periodicity_and_reversed_range_are_named_input_errors() {
-        let schema = spec().input_schema;
-        let bad = json!({"from": "2025-01-01", "to": "2025-02-01", "periodicity": "weekly"});
-        let errors = parse::<Input>(Some(&bad), &schema).unwrap_err();
-        assert_eq!(errors.0[0].path, "periodicity");
-        let reversed = json!({"from": "2025-03-01", "to": "2025-02-01"});
-        let errors = parse::<Input>(Some(&reversed), &schema).unwrap_err();
-        assert_eq!(errors.0[0].path, "from");
-        let missing = json!({"from": "2025-03-01"});
-        let errors = parse::<Input>(Some(&missing), &schema).unwrap_err();
-        assert_eq!(errors.0[0].path, "to");
+        encode(&map(input, reports, skipped, &refused))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,16 +1,20 @@
 //! `neonpanel_search_purchase_orders`: inventory (purchase) orders to vendors, with their lines,
 //! dates, payments and status.
 
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{optional_date, optional_text, valid_account_id};
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode, page_of};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
 use crate::domain::arguments::ToolInput;
 use crate::domain::error::FieldErrors;
 use crate::domain::pagination::Cursor;
 use crate::domain::policy::AuthMode;
-use crate::domain::upstream::{InventoryOrder, Page, PaymentRequest};
+use crate::domain::tools::common::{optional_date, optional_text, valid_account_id};
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
+use crate::domain::upstream::{InventoryOrder, InventoryOrderQuery, Page, PaymentRequest};
 
 pub const LIST: &str = "purchase_orders";
 
@@ -222,7 +226,6 @@ pub fn map(page: Page<InventoryOrder>) -> Output {
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::SearchPurchaseOrders,
         name: "neonpanel_search_purchase_orders",
         alias: "neonpanel.searchPurchaseOrders",
         title: "Search purchase orders",
@@ -240,64 +243,42 @@ pub fn spec() -> ToolSpec {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::upstream::{OrderLine, Vendor};
+/// Searches one account's inventory (purchase) orders.
+pub struct SearchPurchaseOrders;
 
-    #[test]
-    fn an_unreceived_order_is_open_with_its_unpaid_balance_due() {
-        // Arrange
-        let order = InventoryOrder {
-            id: 42,
-            ref_number: Some("PO-42".into()),
-            date_order_placed: Some("2025-12-20".into()),
-            total_amount: 1000.0,
-            vendor: Some(Vendor {
-                id: Some(7),
-                name: Some("Acme Supplies".into()),
-            }),
-            details: vec![OrderLine {
-                quantity: 100.0,
-                price: 10.0,
-                ..OrderLine::default()
-            }],
-            payment_requests: vec![
-                PaymentRequest {
-                    amount_due: Some(300.0),
-                    paid_amount: Some(300.0),
-                    due_date: Some("2025-12-20".into()),
-                    ..PaymentRequest::default()
-                },
-                PaymentRequest {
-                    amount_due: Some(700.0),
-                    due_date: Some("2026-02-01".into()),
-                    ..PaymentRequest::default()
-                },
-            ],
-            ..InventoryOrder::default()
-        };
+#[async_trait]
+impl Tool for SearchPurchaseOrders {
+    type Input = Input;
 
-        // Act
-        let po = PurchaseOrder::from(order);
-
-        // Assert
-        assert_eq!((po.status.as_str(), po.number.as_str()), ("open", "PO-42"));
-        assert_eq!(po.vendor.as_deref(), Some("Acme Supplies"));
-        assert_eq!((po.units, po.lines[0].amount), (100.0, 1000.0));
-        assert_eq!(po.outstanding, 700.0);
-        assert_eq!(po.next_payment_due.as_deref(), Some("2026-02-01"));
+    fn spec(&self) -> ToolSpec {
+        spec()
     }
 
-    #[test]
-    fn a_completed_order_is_received() {
-        let order = InventoryOrder {
-            id: 1,
-            date_manufacturing_completed: Some("2025-03-01".into()),
-            ..InventoryOrder::default()
+    fn target<'a>(&self, input: &'a Input) -> Target<'a> {
+        Target::Account(&input.account_id)
+    }
+
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        grant.ensure_reach(&input.account_id)?;
+        let query = InventoryOrderQuery {
+            search: input.q.clone(),
+            start_date: input.from.clone(),
+            end_date: input.to.clone(),
+            page: page_of(LIST, input.cursor.as_deref())?,
+            per_page: cx.page_size.get(),
         };
-        let po = PurchaseOrder::from(order);
-        assert_eq!(po.status, "received");
-        assert_eq!(po.number, "1");
+        let page = cx
+            .api
+            .list_inventory_orders(grant.token(), &input.account_id, &query)
+            .await?;
+        encode(&map(page))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,13 +1,17 @@
 //! `neonpanel_list_accounts`: the NeonPanel companies the caller can reach.
 
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::optional_text;
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode, page_of};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
 use crate::domain::arguments::ToolInput;
 use crate::domain::pagination::Cursor;
 use crate::domain::policy::AuthMode;
+use crate::domain::tools::common::optional_text;
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
 use crate::domain::upstream::{Company, Page};
 
 /// Cursor namespace of this list.
@@ -76,7 +80,6 @@ pub fn map(page: Page<Company>, keep: impl Fn(&str) -> bool) -> Output {
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::ListAccounts,
         name: "neonpanel_list_accounts",
         alias: "neonpanel.listAccounts",
         title: "List NeonPanel accounts",
@@ -90,9 +93,42 @@ pub fn spec() -> ToolSpec {
     }
 }
 
+/// Lists the accounts the caller reaches.
+pub struct ListAccounts;
+
+#[async_trait]
+impl Tool for ListAccounts {
+    type Input = Input;
+
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn target<'a>(&self, _input: &'a Input) -> Target<'a> {
+        Target::Accounts
+    }
+
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        let page = page_of(LIST, input.cursor.as_deref())?;
+        let companies = cx
+            .api
+            .list_companies(grant.token(), page, cx.page_size.get())
+            .await?;
+        encode(&map(companies, |uuid| grant.reaches(uuid)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::tools::testing::{context, json, service_grant, user_grant};
+    use crate::domain::tools::FailureCode;
+    use crate::ports::MockNeonPanelApi;
 
     #[test]
     fn map_keeps_reachable_accounts_and_offers_the_next_page() {
@@ -118,5 +154,58 @@ mod tests {
         assert_eq!(out.items[0].account_id, "acme");
         let next = out.next_cursor.expect("a next page");
         assert_eq!(Cursor::page_of(LIST, Some(&next)), Ok(2));
+    }
+
+
+    #[tokio::test]
+    async fn run_with_the_service_token_shows_only_the_accounts_the_caller_reaches() {
+        // Arrange
+        let mut api = MockNeonPanelApi::new();
+        api.expect_list_companies()
+            .withf(|token, page, _| token.expose() == "service-token" && *page == 1)
+            .times(1)
+            .returning(|_, _, _| {
+                Ok(crate::app::tools::testing::page(
+                    1,
+                    1,
+                    vec![
+                        Company {
+                            uuid: "acme".into(),
+                            ..Company::default()
+                        },
+                        Company {
+                            uuid: "globex".into(),
+                            ..Company::default()
+                        },
+                    ],
+                ))
+            });
+        let input = Input { cursor: None };
+
+        // Act
+        let out = ListAccounts
+            .run(context(&api), &service_grant(&["acme"], None), &input)
+            .await;
+
+        // Assert
+        let out = json(&out.expect("accounts"));
+        assert_eq!(out["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(out["items"][0]["accountId"], "acme");
+    }
+
+    #[tokio::test]
+    async fn run_refuses_a_cursor_of_another_list_before_calling_neonpanel() {
+        // Arrange
+        let api = MockNeonPanelApi::new();
+        let input = Input {
+            cursor: Some(Cursor { list: "orders", page: 2 }.encode()),
+        };
+
+        // Act
+        let out = ListAccounts.run(context(&api), &user_grant(), &input).await;
+
+        // Assert
+        let failure = out.expect_err("a cursor error");
+        assert_eq!(failure.code, FailureCode::InvalidArguments);
     }
 }

@@ -1,15 +1,21 @@
 //! `neonpanel_get_stock_levels`: one item across warehouses with NeonPanel's restock
 //! recommendation, or what one warehouse holds, or (neither given) the account's warehouses.
 
+use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{optional_text, valid_account_id};
-use super::{ToolId, ToolSpec, input_schema_for, schema_for};
+use super::{Tool, ToolContext, ToolOutput, encode, page_of};
+use crate::app::credentials::Grant;
+use crate::app::failure::{Target, ToolFailure};
 use crate::domain::arguments::ToolInput;
 use crate::domain::error::FieldErrors;
+use crate::domain::error::UpstreamErrorKind;
 use crate::domain::pagination::Cursor;
 use crate::domain::policy::AuthMode;
+use crate::domain::tools::FailureCode;
+use crate::domain::tools::common::{optional_text, valid_account_id};
+use crate::domain::tools::{ToolSpec, input_schema_for, schema_for};
 use crate::domain::upstream::{InventoryDetails, Page, RestockData, Warehouse, WarehouseHoldings};
 
 /// Cursor namespace of the warehouse list.
@@ -265,7 +271,6 @@ pub fn map_warehouses(page: Page<Warehouse>) -> Output {
 #[must_use]
 pub fn spec() -> ToolSpec {
     ToolSpec {
-        id: ToolId::GetStockLevels,
         name: "neonpanel_get_stock_levels",
         alias: "neonpanel.getStockLevels",
         title: "Get stock levels",
@@ -283,69 +288,66 @@ pub fn spec() -> ToolSpec {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::arguments::parse;
-    use crate::domain::upstream::{Balances, InventoryItem, WarehouseBalance};
-    use serde_json::json;
+/// Stock of one item, of one warehouse, or the list of warehouses.
+pub struct GetStockLevels;
 
-    fn balance(uuid: &str, units: f64) -> WarehouseBalance {
-        WarehouseBalance {
-            warehouse: Warehouse {
-                uuid: uuid.into(),
-                ..Warehouse::default()
+#[async_trait]
+impl Tool for GetStockLevels {
+    type Input = Input;
+
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn target<'a>(&self, input: &'a Input) -> Target<'a> {
+        match input.inventory_id {
+            Some(id) => Target::InventoryItem {
+                account: &input.account_id,
+                id,
             },
-            balance: units,
+            None => Target::Account(&input.account_id),
         }
     }
 
-    fn details() -> InventoryDetails {
-        InventoryDetails {
-            inventory: Some(InventoryItem {
-                id: 7,
-                sku: Some("SKU-7".into()),
-                ..InventoryItem::default()
-            }),
-            restock_data: Some(RestockData {
-                estimated_daily_sales: Some(4.0),
-                lead_time_days: Some(30.0),
-                safety_stock_days: Some(10.0),
-                ..RestockData::default()
-            }),
-            balances_data: Some(Balances {
-                balances_date: None,
-                balances_list: vec![balance("w1", 150.0), balance("w2", 50.0)],
-            }),
+    async fn run(
+        &self,
+        cx: ToolContext<'_>,
+        grant: &Grant,
+        input: &Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        let account = input.account_id.as_str();
+        grant.ensure_reach(account)?;
+        let token = grant.token();
+        if let Some(id) = input.inventory_id {
+            let details = cx.api.inventory_details(token, account, id).await?;
+            return encode(&map_item(id, details, input.warehouse_id.as_deref()));
         }
-    }
-
-    #[test]
-    fn item_stock_is_totalled_and_compared_with_the_reorder_point() {
-        // Act
-        let out = map_item(7, details(), None);
-
-        // Assert
-        let item = out.item.unwrap();
-        assert_eq!(item.total_on_hand, 200.0);
-        assert_eq!(item.restock.reorder_point, Some(160.0));
-        assert_eq!(item.restock.days_of_cover, Some(50.0));
-        assert_eq!(item.restock.days_until_reorder, Some(10.0));
-        assert_eq!(item.restock.reorder_now, Some(false));
-    }
-
-    #[test]
-    fn one_warehouse_narrows_the_item_and_can_call_for_a_reorder() {
-        let item = map_item(7, details(), Some("w2")).item.unwrap();
-        assert_eq!(item.warehouses.len(), 1);
-        assert_eq!(item.restock.days_until_reorder, Some(0.0));
-        assert_eq!(item.restock.reorder_now, Some(true));
-    }
-
-    #[test]
-    fn a_cursor_with_an_inventory_id_is_an_input_error() {
-        let raw = json!({"accountId": "acme", "inventoryId": 7, "cursor": "abc"});
-        let errors = parse::<Input>(Some(&raw), &spec().input_schema).unwrap_err();
-        assert_eq!(errors.0[0].path, "cursor");
+        let per_page = cx.page_size.get();
+        let Some(warehouse) = &input.warehouse_id else {
+            let page = page_of(WAREHOUSES, input.cursor.as_deref())?;
+            let warehouses = cx.api.list_warehouses(token, account, page, per_page).await?;
+            return encode(&map_warehouses(warehouses));
+        };
+        let page = page_of(HOLDINGS, input.cursor.as_deref())?;
+        let holdings = cx
+            .api
+            .warehouse_balances(token, account, warehouse, page, per_page)
+            .await
+            .map_err(|e| match e.kind {
+                // A 404 here is the warehouse, not the account.
+                UpstreamErrorKind::NotFound => ToolFailure::new(
+                    404,
+                    FailureCode::NotFound,
+                    format!(
+                        "Warehouse {warehouse} was not found in account {account}. Call \
+                         neonpanel_get_stock_levels without warehouseId to list the warehouses."
+                    ),
+                ),
+                _ => ToolFailure::from(e),
+            })?;
+        encode(&map_holdings(warehouse, holdings))
     }
 }
+
+#[cfg(test)]
+mod tests;

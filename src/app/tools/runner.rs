@@ -1,0 +1,136 @@
+//! Runs one parsed tool call through the ports, the same way for every tool: the policy, the
+//! scope step-up, the credential and its 401 retry (docs/design.md §4).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::catalogue::Catalogue;
+use super::tool::{Tool, ToolContext, ToolOutput};
+use crate::app::credentials::Credentials;
+use crate::app::failure::ToolFailure;
+use crate::domain::pagination::PageSize;
+use crate::domain::policy::ToolPolicy;
+use crate::domain::principal::{Caller, ScopeSet};
+use crate::domain::tools::{FailureCode, ToolSpec};
+use crate::ports::NeonPanelApi;
+
+/// The effective policy of every tool: its own default mode unless configuration overrides it.
+/// A tool without an override is never an error; it runs with its default.
+#[derive(Clone, Debug, Default)]
+pub struct Policies {
+    overrides: HashMap<&'static str, ToolPolicy>,
+}
+
+impl Policies {
+    /// `overrides` by tool name (configuration: `TOOL_AUTH_MODES`, `PLAN_PURCHASE_SCOPE`).
+    #[must_use]
+    pub fn new(overrides: HashMap<&'static str, ToolPolicy>) -> Self {
+        Self { overrides }
+    }
+
+    /// The defaults of every tool in `catalogue`, each changed by `adjust`.
+    #[must_use]
+    pub fn for_catalogue(catalogue: &Catalogue, adjust: impl Fn(&ToolSpec) -> ToolPolicy) -> Self {
+        Self::new(catalogue.iter().map(|s| (s.name, adjust(s))).collect())
+    }
+
+    /// The policy `spec` runs with.
+    #[must_use]
+    pub fn of(&self, spec: &ToolSpec) -> Cow<'_, ToolPolicy> {
+        self.overrides.get(spec.name).map_or_else(
+            || {
+                Cow::Owned(ToolPolicy {
+                    mode: spec.default_mode,
+                    extra_scopes: ScopeSet::default(),
+                })
+            },
+            Cow::Borrowed,
+        )
+    }
+
+    /// Every scope some tool needs beyond the server-wide ones.
+    #[must_use]
+    pub fn extra_scopes(&self) -> ScopeSet {
+        self.overrides
+            .values()
+            .fold(ScopeSet::default(), |all, p| all.union(&p.extra_scopes))
+    }
+}
+
+pub struct ToolRunner {
+    credentials: Credentials,
+    api: Arc<dyn NeonPanelApi>,
+    policies: Policies,
+    page_size: PageSize,
+}
+
+impl ToolRunner {
+    #[must_use]
+    pub fn new(
+        credentials: Credentials,
+        api: Arc<dyn NeonPanelApi>,
+        policies: Policies,
+        page_size: PageSize,
+    ) -> Self {
+        Self {
+            credentials,
+            api,
+            policies,
+            page_size,
+        }
+    }
+
+    #[must_use]
+    pub fn policy(&self, spec: &ToolSpec) -> Cow<'_, ToolPolicy> {
+        self.policies.of(spec)
+    }
+
+    /// Runs `tool` on `input`: checks the scopes its policy adds, obtains the credential, and
+    /// on an upstream 401 evicts it and runs once more with a fresh one.
+    ///
+    /// # Errors
+    /// A [`ToolFailure`] for any upstream, credential or access failure, not yet naming its
+    /// target (the caller does that).
+    #[tracing::instrument(skip_all, fields(tool = spec.name))]
+    pub async fn run<T: Tool>(
+        &self,
+        spec: &ToolSpec,
+        caller: &Caller,
+        tool: &T,
+        input: &T::Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        let policy = self.policies.of(spec);
+        let missing = caller.principal.scopes.missing(&policy.extra_scopes);
+        if !missing.is_empty() {
+            let failure = ToolFailure::new(
+                403,
+                FailureCode::Forbidden,
+                format!("this tool needs the scope {missing}"),
+            );
+            return Err(self.credentials.step_up(failure, &missing.to_string()));
+        }
+        let cx = ToolContext {
+            api: self.api.as_ref(),
+            page_size: self.page_size,
+        };
+        let grant = self.credentials.grant(caller, &policy).await?;
+        match tool.run(cx, &grant, input).await {
+            Err(failure) if failure.code == FailureCode::Unauthorized => {
+                self.credentials.evict(caller, &grant).await;
+                let fresh = self.credentials.grant(caller, &policy).await?;
+                tool.run(cx, &fresh, input).await.map_err(|failure| {
+                    if failure.code == FailureCode::Unauthorized {
+                        self.credentials.reauthenticate(failure)
+                    } else {
+                        failure
+                    }
+                })
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
