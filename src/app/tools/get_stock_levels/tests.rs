@@ -122,7 +122,7 @@ async fn run_for_an_unknown_warehouse_names_the_warehouse_not_the_account() {
         .await;
 
     // Assert
-    let failure = out.err().expect("a failure");
+    let failure = out.expect_err("a failure");
     assert_eq!(failure.code, FailureCode::NotFound);
     assert!(failure.message.contains("Warehouse w9"), "{}", failure.message);
 }
