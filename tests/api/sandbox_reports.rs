@@ -363,3 +363,38 @@ async fn purchase_orders_page_to_the_end_and_match_the_sandboxs_orders() {
     );
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn another_tenants_stock_and_purchase_orders_are_is_error_results_and_never_data() {
+    // Arrange: carol's company is not alice's.
+    let world = sandbox_world().await;
+    let (client, _) = client(&world, "alice").await;
+    let initech = world.company("carol", 0);
+
+    for (tool, args) in [
+        ("neonpanel_get_stock_levels", json!({"accountId": initech})),
+        (
+            "neonpanel_get_stock_levels",
+            json!({"accountId": initech, "inventoryId": 10301}),
+        ),
+        (
+            "neonpanel_search_purchase_orders",
+            json!({"accountId": initech}),
+        ),
+    ] {
+        // Act
+        let result = call(&client, tool, args).await;
+
+        // Assert
+        assert_eq!(result.is_error, Some(true), "{tool}");
+        let structured = result.structured_content.unwrap();
+        assert_eq!(
+            structured["error"]["code"], "forbidden",
+            "{tool}: {structured}"
+        );
+        for key in ["items", "item", "warehouses"] {
+            assert!(structured.get(key).is_none(), "{tool} leaked {key}");
+        }
+    }
+    client.cancel().await.unwrap();
+}
