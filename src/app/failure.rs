@@ -44,6 +44,8 @@ pub enum Target<'a> {
     Account(&'a str),
     /// One inventory item of an account.
     InventoryItem { account: &'a str, id: i64 },
+    /// A record named by a `fetch` id: a refusal reads exactly like a miss.
+    Record(&'a str),
 }
 
 /// The normalised failure of one tool call. Its message is safe to show to a model: it never
@@ -123,6 +125,20 @@ impl ToolFailure {
         }
     }
 
+    /// The one answer for a `fetch` id that names no record the caller can read, whether it
+    /// is malformed, belongs to another tenant or does not exist.
+    #[must_use]
+    pub fn no_record(id: &str) -> Self {
+        Self::new(
+            404,
+            FailureCode::NotFound,
+            format!(
+                "No NeonPanel record with the id {id:?} is among your accounts. Use search to \
+                 find ids."
+            ),
+        )
+    }
+
     /// Names `target` in a NeonPanel refusal or miss: a 403, or a 404 on an account as a
     /// whole, becomes [`ToolFailure::no_access`]; a 404 on an item says which item.
     #[must_use]
@@ -143,6 +159,7 @@ impl ToolFailure {
             (_, Target::Account(account) | Target::InventoryItem { account, .. }) => {
                 Self::no_access(account)
             }
+            (_, Target::Record(id)) => Self::no_record(id),
             _ => return self,
         };
         Self {

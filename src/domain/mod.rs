@@ -9,6 +9,7 @@ pub mod pagination;
 pub mod planning;
 pub mod policy;
 pub mod principal;
+pub mod records;
 pub mod resource;
 pub mod secret;
 pub mod tools;

@@ -56,6 +56,23 @@ pub struct Invoice {
     pub currency: Option<String>,
     pub status: Option<String>,
     pub customer: Option<Customer>,
+    /// Where a person sees the invoice in NeonPanel (its project task), when there is one.
+    pub link: Option<String>,
+    /// The line items (the list and the single-invoice endpoints both carry them).
+    pub details: Vec<InvoiceLine>,
+}
+
+/// One line of an invoice (`InvoiceDetailResource`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct InvoiceLine {
+    pub sku: Option<String>,
+    pub product_name: Option<String>,
+    pub service_name: Option<String>,
+    #[serde(deserialize_with = "lenient_opt_f64")]
+    pub quantity: Option<f64>,
+    #[serde(deserialize_with = "lenient_opt_f64")]
+    pub amount: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]

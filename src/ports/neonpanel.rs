@@ -38,6 +38,14 @@ pub trait NeonPanelApi: Send + Sync + 'static {
         query: &InvoiceQuery,
     ) -> Result<Page<Invoice>, UpstreamError>;
 
+    /// `GET /api/v1/companies/{uuid}/invoices/{id}`: one invoice with its lines and customer.
+    async fn get_invoice(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        invoice_id: i64,
+    ) -> Result<Invoice, UpstreamError>;
+
     /// `GET /api/v1/companies/{uuid}/inventory-items`.
     async fn list_inventory(
         &self,

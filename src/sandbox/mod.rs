@@ -97,9 +97,20 @@ pub(crate) struct State {
     pub oauth: oauth::Store,
     pub faults: Faults,
     seen_api_tokens: Mutex<Vec<String>>,
+    /// Requests per company uuid on `/api/v1/companies/{uuid}/…` (reach tests count them).
+    company_calls: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 impl State {
+    fn record_company_call(&self, company: &str) {
+        *self
+            .company_calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(company.to_owned())
+            .or_default() += 1;
+    }
+
     fn record_api_token(&self, token: String) {
         self.seen_api_tokens
             .lock()
@@ -147,6 +158,7 @@ impl Sandbox {
             oauth: oauth::Store::default(),
             faults: Faults::default(),
             seen_api_tokens: Mutex::new(Vec::new()),
+            company_calls: Mutex::default(),
         });
         let secret = oauth::random_token();
         state.oauth.add_client(oauth::Client {
@@ -264,6 +276,19 @@ impl Sandbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// How many requests the API received for company `uuid`'s own data
+    /// (`/api/v1/companies/{uuid}/…`), whatever it answered.
+    #[must_use]
+    pub fn company_calls(&self, uuid: &str) -> usize {
+        self.state
+            .company_calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(uuid)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Stops accepting, lets in-flight requests finish (1 s at most) and waits for the server.

@@ -10,10 +10,11 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::BoolishValueParser;
 
-use crate::app::tools::Catalogue;
+use crate::app::tools::{Catalogue, ToolSelection};
 use crate::domain::pagination::PageSize;
 use crate::domain::policy::AuthMode;
 use crate::domain::principal::ScopeSet;
+use crate::domain::records::RecordUrls;
 use crate::domain::resource::sse_resource_of;
 use crate::domain::secret::Secret;
 
@@ -118,6 +119,16 @@ pub struct Settings {
     /// Per-tool credential modes, `tool=user|iat|hybrid,…`. Default: each tool's own.
     #[arg(long, env = "TOOL_AUTH_MODES")]
     pub tool_auth_modes: Option<String>,
+    /// Tools this instance offers: names or groups (all, chatgpt, neonpanel), comma-separated.
+    /// Default: all.
+    #[arg(long, env = "TOOLS")]
+    pub tools: Option<String>,
+    /// NeonPanel's web app, for the links `search`/`fetch` cite. Default https://my.neonpanel.com.
+    #[arg(long, env = "NEONPANEL_WEB_URL")]
+    pub web_url: Option<String>,
+    /// Link templates per record kind, `company|order|item=<URL with {web} {account} {id}>,…`.
+    #[arg(long, env = "RECORD_URL_TEMPLATES")]
+    pub record_url_templates: Option<String>,
     /// Extra scope neonpanel_plan_purchase needs in `user` mode. Default: none.
     #[arg(long, env = "PLAN_PURCHASE_SCOPE")]
     pub plan_purchase_scope: Option<String>,
@@ -268,6 +279,10 @@ pub struct Config {
     pub client: Option<ClientSettings>,
     pub user_source: UserSourceSettings,
     pub tool_modes: HashMap<String, AuthMode>,
+    /// `TOOLS`: what `tools/list` shows and `tools/call` accepts.
+    pub tools: ToolSelection,
+    /// Links of `search`/`fetch` results (`NEONPANEL_WEB_URL`, `RECORD_URL_TEMPLATES`).
+    pub record_urls: RecordUrls,
     pub plan_purchase_scope: Option<String>,
     pub heartbeat: Duration,
     pub allowed_origins: Vec<String>,
@@ -366,6 +381,9 @@ impl Settings {
         blank(&mut s.iat_audience);
         blank(&mut s.iat_auth_method);
         blank(&mut s.tool_auth_modes);
+        blank(&mut s.tools);
+        blank(&mut s.web_url);
+        blank(&mut s.record_url_templates);
         blank(&mut s.plan_purchase_scope);
         blank(&mut s.resource_url);
         blank(&mut s.allowed_origins);
@@ -475,6 +493,20 @@ impl Settings {
         let client = self.client_settings(&mut errors);
         let user_source = self.user_source(client.is_some(), &mut errors);
         let tool_modes = self.tool_modes(&mut errors);
+        let tools = match self.tools.as_deref() {
+            None => ToolSelection::all(),
+            Some(text) => ToolSelection::parse(text, &Catalogue::standard()).unwrap_or_else(|e| {
+                errors.push(format!("TOOLS: {e}"));
+                ToolSelection::all()
+            }),
+        };
+        let web_url = url("NEONPANEL_WEB_URL", self.web_url.as_ref(), &mut errors);
+        let record_urls = RecordUrls::new(web_url.as_deref().unwrap_or(RecordUrls::DEFAULT_WEB))
+            .with_overrides(self.record_url_templates.as_deref().unwrap_or_default())
+            .unwrap_or_else(|e| {
+                errors.push(format!("RECORD_URL_TEMPLATES: {e}"));
+                RecordUrls::default()
+            });
         let metrics_addr = self.metrics_addr(listen, &mut errors);
         let rate_limit_scope = self.redis_checks(&mut errors);
         if let Some(0) = self.max_body_bytes {
@@ -508,6 +540,8 @@ impl Settings {
             client,
             user_source,
             tool_modes,
+            tools,
+            record_urls,
             plan_purchase_scope: self.plan_purchase_scope.clone().filter(|s| !s.is_empty()),
             heartbeat: Duration::from_millis(self.sse_heartbeat_ms.unwrap_or(15_000).max(100)),
             allowed_origins: list(self.allowed_origins.as_deref()),

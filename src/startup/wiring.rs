@@ -296,7 +296,7 @@ impl App {
     /// # Errors
     /// [`StartupError::Bind`] when the address cannot be bound.
     pub async fn from_parts(config: &Config, parts: AppParts) -> Result<Self, StartupError> {
-        let catalogue = Catalogue::standard();
+        let catalogue = Catalogue::standard().select(&config.tools);
         let policies = policies(config, &catalogue);
         let scopes_supported = config.auth.required_scopes.union(&policies.extra_scopes());
         let settings = HttpSettings {
@@ -323,7 +323,8 @@ impl App {
             Arc::clone(&parts.api),
             settings.metadata_url("/mcp"),
         );
-        let runner = ToolRunner::new(credentials, parts.api, policies, config.page_size);
+        let runner = ToolRunner::new(credentials, parts.api, policies, config.page_size)
+            .with_record_urls(config.record_urls.clone());
         let service = Arc::new(
             McpService::new(
                 catalogue,

@@ -49,6 +49,7 @@ mockall::mock! {
         async fn list_companies(&self, token: &BearerToken, page: u32, per_page: u32) -> Result<Page<Company>, UpstreamError>;
         async fn company_permissions(&self, token: &BearerToken, company: &str) -> Result<Vec<String>, UpstreamError>;
         async fn list_invoices(&self, token: &BearerToken, company: &str, query: &InvoiceQuery) -> Result<Page<Invoice>, UpstreamError>;
+        async fn get_invoice(&self, token: &BearerToken, company: &str, invoice_id: i64) -> Result<Invoice, UpstreamError>;
         async fn list_inventory(&self, token: &BearerToken, company: &str, query: &InventoryQuery) -> Result<Page<InventoryItem>, UpstreamError>;
         async fn landed_cost(&self, token: &BearerToken, company: &str, inventory_id: i64, query: &LandedCostQuery) -> Result<LandedCost, UpstreamError>;
         async fn inventory_details(&self, token: &BearerToken, company: &str, inventory_id: i64) -> Result<InventoryDetails, UpstreamError>;

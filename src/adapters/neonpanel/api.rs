@@ -142,6 +142,16 @@ impl NeonPanelApi for HttpNeonPanelApi {
         self.get("list_invoices", token, url, params).await
     }
 
+    async fn get_invoice(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        invoice_id: i64,
+    ) -> Result<Invoice, UpstreamError> {
+        let url = self.company_url(company, &format!("/invoices/{invoice_id}"))?;
+        self.get("get_invoice", token, url, Vec::new()).await
+    }
+
     async fn list_inventory(
         &self,
         token: &BearerToken,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::selection::ToolSelection;
 use super::tool::RegisteredTool;
 use crate::domain::tools::ToolSpec;
 
@@ -21,6 +22,18 @@ impl Catalogue {
     #[must_use]
     pub fn of(tools: Vec<Arc<dyn RegisteredTool>>) -> Self {
         Self { tools }
+    }
+
+    /// Only the tools `selection` names (`TOOLS`).
+    #[must_use]
+    pub fn select(&self, selection: &ToolSelection) -> Self {
+        Self::of(
+            self.tools
+                .iter()
+                .filter(|t| selection.includes(t.spec().name))
+                .cloned()
+                .collect(),
+        )
     }
 
     /// Finds a tool by its name or its dotted seed alias.

@@ -5,8 +5,10 @@
 //!
 //! Adding a tool: a new file with a type implementing [`Tool`], and one line in `registry!`.
 
+mod accounts;
 mod catalogue;
 mod runner;
+mod selection;
 #[cfg(test)]
 mod testing;
 mod tool;
@@ -15,6 +17,7 @@ use std::sync::Arc;
 
 pub use catalogue::Catalogue;
 pub use runner::{Policies, ToolRunner};
+pub use selection::{CHATGPT_TOOLS, SelectionError, ToolSelection};
 pub use tool::{
     CallError, Registered, RegisteredTool, Tool, ToolContext, ToolOutput, encode, page_of,
 };
@@ -41,4 +44,6 @@ registry! {
     get_revenue_and_cogs::GetRevenueAndCogs,
     get_stock_levels::GetStockLevels,
     search_purchase_orders::SearchPurchaseOrders,
+    search::Search,
+    fetch::Fetch,
 }

@@ -12,6 +12,7 @@ use crate::app::failure::ToolFailure;
 use crate::domain::pagination::PageSize;
 use crate::domain::policy::ToolPolicy;
 use crate::domain::principal::{Caller, ScopeSet};
+use crate::domain::records::RecordUrls;
 use crate::domain::tools::{FailureCode, ToolSpec};
 use crate::ports::NeonPanelApi;
 
@@ -63,6 +64,7 @@ pub struct ToolRunner {
     api: Arc<dyn NeonPanelApi>,
     policies: Policies,
     page_size: PageSize,
+    record_urls: RecordUrls,
 }
 
 impl ToolRunner {
@@ -78,7 +80,15 @@ impl ToolRunner {
             api,
             policies,
             page_size,
+            record_urls: RecordUrls::default(),
         }
+    }
+
+    /// Links to records in NeonPanel's web app (`NEONPANEL_WEB_URL`, `RECORD_URL_TEMPLATES`).
+    #[must_use]
+    pub fn with_record_urls(mut self, urls: RecordUrls) -> Self {
+        self.record_urls = urls;
+        self
     }
 
     #[must_use]
@@ -113,6 +123,7 @@ impl ToolRunner {
         let cx = ToolContext {
             api: self.api.as_ref(),
             page_size: self.page_size,
+            urls: &self.record_urls,
         };
         let grant = self.credentials.grant(caller, &policy).await?;
         match tool.run(cx, &grant, input).await {

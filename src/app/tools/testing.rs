@@ -10,6 +10,7 @@ use crate::domain::error::{UpstreamError, UpstreamErrorKind};
 use crate::domain::pagination::PageSize;
 use crate::domain::policy::{AccountPermissions, AccountReach};
 use crate::domain::principal::{Caller, Principal, ScopeSet, Subject, Tenant};
+use crate::domain::records::RecordUrls;
 use crate::domain::secret::BearerToken;
 use crate::domain::upstream::Page;
 use crate::ports::NeonPanelApi;
@@ -43,9 +44,11 @@ pub fn service_grant(accounts: &[&str], permissions: Option<AccountPermissions>)
 
 /// A context over `api` with the default page size.
 pub fn context(api: &dyn NeonPanelApi) -> ToolContext<'_> {
+    static URLS: std::sync::LazyLock<RecordUrls> = std::sync::LazyLock::new(RecordUrls::default);
     ToolContext {
         api,
         page_size: PageSize::default(),
+        urls: &URLS,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::domain::arguments::{ToolInput, parse};
 use crate::domain::error::FieldErrors;
 use crate::domain::pagination::{Cursor, PageSize};
 use crate::domain::principal::Caller;
+use crate::domain::records::RecordUrls;
 use crate::domain::tools::{FailureCode, ToolSpec};
 use crate::ports::NeonPanelApi;
 
@@ -29,6 +30,8 @@ pub struct ToolContext<'a> {
     pub api: &'a dyn NeonPanelApi,
     /// Page size of the lists a tool hands to the client (`PAGE_SIZE`).
     pub page_size: PageSize,
+    /// Where a person sees a record in NeonPanel (`search`/`fetch` citations).
+    pub urls: &'a RecordUrls,
 }
 
 /// One tool: everything about it lives in its own file beside this one.

@@ -75,6 +75,16 @@ pub fn optional_date(value: &Option<String>, _ctx: &()) -> garde::Result {
     }
 }
 
+/// garde rule: required free text, not blank, of a sane length (a search query).
+#[allow(clippy::ptr_arg)] // garde passes the field itself
+pub fn valid_query(value: &String, _ctx: &()) -> garde::Result {
+    match value.trim().chars().count() {
+        0 => Err(garde::Error::new("must not be blank")),
+        201.. => Err(garde::Error::new("must be at most 200 characters")),
+        _ => Ok(()),
+    }
+}
+
 /// garde rule: optional free text of a sane length.
 pub fn optional_text(value: &Option<String>, _ctx: &()) -> garde::Result {
     match value {

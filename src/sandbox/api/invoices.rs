@@ -1,7 +1,7 @@
 //! `GET /api/v1/companies/{companyUuid}/invoices?search&start_date&end_date&page&per_page`
 //! (InvoiceListResponse), newest first. `search` is a case-insensitive substring of the
 //! invoice's name, reference, customer, market, source or line SKUs/products, or its exact id;
-//! the date range is inclusive on `transaction_date`.
+//! the date range is inclusive on `transaction_date`. One invoice by id: [`OneInvoice`].
 
 use std::sync::Arc;
 
@@ -70,5 +70,32 @@ impl Handler for Invoices {
             ]),
         );
         res.render(Json(Value::Object(body)));
+    }
+}
+
+/// `GET /api/v1/companies/{companyUuid}/invoices/{invoiceId}` (InvoiceResource): 404 when the
+/// invoice is not the company's.
+pub(crate) struct OneInvoice(pub Arc<State>);
+
+#[async_trait]
+impl Handler for OneInvoice {
+    async fn handle(
+        &self,
+        req: &mut Request,
+        depot: &mut Depot,
+        res: &mut Response,
+        _ctrl: &mut FlowCtrl,
+    ) {
+        let Some(company) = company(&self.0, req, depot, res) else {
+            return;
+        };
+        let found = req
+            .param::<String>("invoice")
+            .and_then(|id| id.parse::<u64>().ok())
+            .and_then(|id| company.invoices.iter().find(|i| i.id == id));
+        match found {
+            Some(invoice) => res.render(Json(invoice)),
+            None => super::not_found(res),
+        }
     }
 }

@@ -78,6 +78,15 @@ impl Handler for TokenRecorder {
         if let Some(token) = bearer(req) {
             self.0.record_api_token(token);
         }
+        let company = req
+            .uri()
+            .path()
+            .strip_prefix("/api/v1/companies/")
+            .and_then(|rest| rest.split_once('/'))
+            .map(|(company, _)| company);
+        if let Some(company) = company {
+            self.0.record_company_call(company);
+        }
     }
 }
 
@@ -194,7 +203,11 @@ pub(crate) fn routes(state: &Arc<State>, faults: FaultHoop) -> Router {
         .push(Router::with_path("balances").get(inventory::Balances(s())));
     let company = Router::with_path("{company}")
         .push(Router::with_path("permissions").get(companies::Permissions(s())))
-        .push(Router::with_path("invoices").get(invoices::Invoices(s())))
+        .push(
+            Router::with_path("invoices")
+                .get(invoices::Invoices(s()))
+                .push(Router::with_path("{invoice}").get(invoices::OneInvoice(s()))),
+        )
         .push(Router::with_path("inventory-orders").get(orders::InventoryOrders(s())))
         .push(
             Router::with_path("warehouses")
