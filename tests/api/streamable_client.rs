@@ -9,7 +9,7 @@ use super::doubles::ALICE;
 use super::helpers::spawn_app;
 use super::proxy;
 
-const TOOL_NAMES: [&str; 9] = [
+const TOOL_NAMES: [&str; 11] = [
     "neonpanel_list_accounts",
     "neonpanel_get_account",
     "neonpanel_search_orders",
@@ -19,6 +19,8 @@ const TOOL_NAMES: [&str; 9] = [
     "neonpanel_get_revenue_and_cogs",
     "neonpanel_get_stock_levels",
     "neonpanel_search_purchase_orders",
+    "search",
+    "fetch",
 ];
 
 async fn connect(
