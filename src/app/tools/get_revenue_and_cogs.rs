@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 
 use async_trait::async_trait;
+use futures_util::{StreamExt, stream};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,9 @@ use crate::domain::upstream::{Grouping, Periodicity, RevenueAndCogsRow, RevenueQ
 
 /// At most this many accounts are reported on in one call (one NeonPanel request each).
 pub const MAX_ACCOUNTS: usize = 20;
+/// NeonPanel requests in flight at once for a report over several accounts; answers keep the
+/// accounts' order.
+const CONCURRENT_ACCOUNTS: usize = 4;
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -346,19 +350,27 @@ impl Tool for GetRevenueAndCogs {
         };
         let skipped = accounts.len().saturating_sub(MAX_ACCOUNTS);
         accounts.truncate(MAX_ACCOUNTS);
-        let mut reports: Vec<AccountReport> = Vec::with_capacity(accounts.len());
+        // One company per request: how NeonPanel reads a repeated `company_uuids` is not
+        // documented beyond `explode`, and one account per answer keeps currencies apart.
+        let answers: Vec<_> = stream::iter(accounts)
+            .map(|(account, name)| async move {
+                let query = RevenueQuery {
+                    company_uuid: account.clone(),
+                    start_date: input.from.clone(),
+                    end_date: input.to.clone(),
+                    periodicity: input.periodicity.unwrap_or_default().into(),
+                    grouping: input.group_by.unwrap_or_default().into(),
+                };
+                let answer = cx.api.revenue_and_cogs(grant.token(), &query).await;
+                (account, name, answer)
+            })
+            .buffered(CONCURRENT_ACCOUNTS)
+            .collect()
+            .await;
+        let mut reports: Vec<AccountReport> = Vec::with_capacity(answers.len());
         let mut refused = Vec::new();
-        for (account, name) in accounts {
-            // One company per request: how NeonPanel reads a repeated `company_uuids` is not
-            // documented beyond `explode`, and one account per answer keeps currencies apart.
-            let query = RevenueQuery {
-                company_uuid: account.clone(),
-                start_date: input.from.clone(),
-                end_date: input.to.clone(),
-                periodicity: input.periodicity.unwrap_or_default().into(),
-                grouping: input.group_by.unwrap_or_default().into(),
-            };
-            match cx.api.revenue_and_cogs(grant.token(), &query).await {
+        for (account, name, answer) in answers {
+            match answer {
                 Ok(answer) => reports.push((account, name, answer.data)),
                 // Over every account, one whose role lacks the report is left out and named,
                 // rather than failing the whole answer.
