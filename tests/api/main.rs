@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod chatgpt;
 mod child;
 mod commands;
 mod doubles;

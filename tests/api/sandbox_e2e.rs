@@ -21,6 +21,11 @@ pub struct SandboxWorld {
 }
 
 pub async fn sandbox_world() -> SandboxWorld {
+    sandbox_world_with(|_| {}).await
+}
+
+/// [`sandbox_world`] with `adjust` applied to the server's settings.
+pub async fn sandbox_world_with(adjust: impl FnOnce(&mut Settings)) -> SandboxWorld {
     let sandbox = Sandbox::start(SandboxConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         public_url: None,
@@ -50,6 +55,8 @@ pub async fn sandbox_world() -> SandboxWorld {
         sse_heartbeat_ms: Some(1000),
         ..Settings::default()
     };
+    let mut settings = settings;
+    adjust(&mut settings);
     let config = settings.validate().expect("valid");
     let app = App::build(&config).await.expect("app builds");
     let addr = app.local_addr();
