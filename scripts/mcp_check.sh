@@ -144,17 +144,18 @@ tool_names() {
     fi
 }
 
-# expect_tools WHAT FILE: six tools, every one named neonpanel_*.
+# expect_tools WHAT FILE: the nine NeonPanel data tools (neonpanel_*), plus at most ChatGPT's
+# search and fetch.
 expect_tools() {
     local what=$1 file=$2 names count
     names=$(tool_names "$file")
-    count=$(printf '%s' "$names" | grep -c . || true)
-    if [[ $count -ne 6 ]]; then
-        fail "$what" "expected 6 tools, got $count: $(printf '%s\n' "$names" | paste -sd ' ' -)"
+    count=$(printf '%s\n' "$names" | grep -c '^neonpanel_' || true)
+    if [[ $count -ne 9 ]]; then
+        fail "$what" "expected 9 neonpanel_* tools, got $count: $(printf '%s\n' "$names" | paste -sd ' ' -)"
         return 1
     fi
-    if printf '%s\n' "$names" | grep -qv '^neonpanel_'; then
-        fail "$what" "a tool is not named neonpanel_*: $(printf '%s\n' "$names" | paste -sd ' ' -)"
+    if printf '%s\n' "$names" | grep -Ev '^(neonpanel_|search$|fetch$)' | grep -q .; then
+        fail "$what" "a tool is neither neonpanel_* nor search/fetch: $(printf '%s\n' "$names" | paste -sd ' ' -)"
         return 1
     fi
     return 0
@@ -366,7 +367,7 @@ else
             elif ! jtest "$TMP/sse_list.body" '.id == 2' '"id"[[:space:]]*:[[:space:]]*2[,}]'; then
                 fail "$what" "the tools/list response on the stream has another id: $(head -c 200 "$TMP/sse_list.body")"
             elif expect_tools "$what" "$TMP/sse_list.body"; then
-                ok "$what → 202s, protocolVersion $SSE_VERSION, 6 tools on the stream"
+                ok "$what → 202s, protocolVersion $SSE_VERSION, 9 NeonPanel tools on the stream"
             fi
         fi
     fi

@@ -5,6 +5,13 @@
 
 use serde::{Deserialize, Deserializer};
 
+mod reports;
+pub use reports::{
+    Grouping, InventoryOrder, InventoryOrderQuery, ItemBalance, OrderLine, PaymentRequest,
+    PaymentTerm, Periodicity, RevenueAndCogs, RevenueAndCogsRow, RevenueQuery, Vendor,
+    WarehouseHoldings,
+};
+
 /// A numbered page of `T` (`current_page`, `per_page`, `last_page` beside `data`).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default)]
@@ -166,6 +173,8 @@ pub struct RestockData {
     pub unit_landed_cost: Option<f64>,
     #[serde(deserialize_with = "lenient_opt_f64")]
     pub unit_vendor_price: Option<f64>,
+    #[serde(deserialize_with = "lenient_opt_f64")]
+    pub safety_stock_days: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]

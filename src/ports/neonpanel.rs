@@ -3,8 +3,9 @@
 use crate::domain::error::UpstreamError;
 use crate::domain::secret::BearerToken;
 use crate::domain::upstream::{
-    Company, InventoryDetails, InventoryItem, InventoryQuery, Invoice, InvoiceQuery, LandedCost,
-    LandedCostQuery, Page,
+    Company, InventoryDetails, InventoryItem, InventoryOrder, InventoryOrderQuery, InventoryQuery,
+    Invoice, InvoiceQuery, LandedCost, LandedCostQuery, Page, RevenueAndCogs, RevenueQuery,
+    Warehouse, WarehouseHoldings,
 };
 
 /// Every call takes the credential to send; the adapter never picks one itself.
@@ -69,4 +70,38 @@ pub trait NeonPanelApi: Send + Sync + 'static {
         company: &str,
         inventory_id: i64,
     ) -> Result<InventoryDetails, UpstreamError>;
+
+    /// `GET /api/v1/revenue-and-cogs` for the one company of `query`.
+    async fn revenue_and_cogs(
+        &self,
+        token: &BearerToken,
+        query: &RevenueQuery,
+    ) -> Result<RevenueAndCogs, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/warehouses?page&per_page`.
+    async fn list_warehouses(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Warehouse>, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/warehouses/{warehouse}/balances?page&per_page`.
+    async fn warehouse_balances(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        warehouse: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<WarehouseHoldings, UpstreamError>;
+
+    /// `GET /api/v1/companies/{uuid}/inventory-orders`.
+    async fn list_inventory_orders(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        query: &InventoryOrderQuery,
+    ) -> Result<Page<InventoryOrder>, UpstreamError>;
 }

@@ -6,8 +6,9 @@ use neonpanel_mcp::domain::principal::{Caller, Principal, ScopeSet, Subject, Ten
 use neonpanel_mcp::domain::proof::Proof;
 use neonpanel_mcp::domain::secret::BearerToken;
 use neonpanel_mcp::domain::upstream::{
-    Company, InventoryDetails, InventoryItem, InventoryQuery, Invoice, InvoiceQuery, LandedCost,
-    LandedCostQuery, Page,
+    Company, InventoryDetails, InventoryItem, InventoryOrder, InventoryOrderQuery, InventoryQuery,
+    Invoice, InvoiceQuery, LandedCost, LandedCostQuery, Page, RevenueAndCogs, RevenueQuery,
+    Warehouse, WarehouseHoldings,
 };
 use neonpanel_mcp::ports::{
     Authenticator, Check, HealthProbe, IssuerMetadata, NeonPanelApi, ServiceTokens, UserCredential,
@@ -54,6 +55,10 @@ mockall::mock! {
         async fn list_inventory(&self, token: &BearerToken, company: &str, query: &InventoryQuery) -> Result<Page<InventoryItem>, UpstreamError>;
         async fn landed_cost(&self, token: &BearerToken, company: &str, inventory_id: i64, query: &LandedCostQuery) -> Result<LandedCost, UpstreamError>;
         async fn inventory_details(&self, token: &BearerToken, company: &str, inventory_id: i64) -> Result<InventoryDetails, UpstreamError>;
+        async fn revenue_and_cogs(&self, token: &BearerToken, query: &RevenueQuery) -> Result<RevenueAndCogs, UpstreamError>;
+        async fn list_warehouses(&self, token: &BearerToken, company: &str, page: u32, per_page: u32) -> Result<Page<Warehouse>, UpstreamError>;
+        async fn warehouse_balances(&self, token: &BearerToken, company: &str, warehouse: &str, page: u32, per_page: u32) -> Result<WarehouseHoldings, UpstreamError>;
+        async fn list_inventory_orders(&self, token: &BearerToken, company: &str, query: &InventoryOrderQuery) -> Result<Page<InventoryOrder>, UpstreamError>;
     }
 }
 

@@ -32,6 +32,7 @@ mod redis_server;
 #[cfg(feature = "sandbox")] // spawns `neonpanel-mcp sandbox`
 mod sandbox_cli;
 mod sandbox_e2e;
+mod sandbox_reports;
 mod schema;
 mod second_authenticator;
 mod shutdown;

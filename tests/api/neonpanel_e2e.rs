@@ -24,6 +24,16 @@ fn fixture(name: &str) -> Value {
         }
         "landed_cost" => include_str!("../../src/adapters/neonpanel/fixtures/landed_cost.json"),
         "balances" => include_str!("../../src/adapters/neonpanel/fixtures/balances.json"),
+        "revenue_and_cogs" => {
+            include_str!("../../src/adapters/neonpanel/fixtures/revenue_and_cogs.json")
+        }
+        "warehouses" => include_str!("../../src/adapters/neonpanel/fixtures/warehouses.json"),
+        "warehouse_balances" => {
+            include_str!("../../src/adapters/neonpanel/fixtures/warehouse_balances.json")
+        }
+        "inventory_orders" => {
+            include_str!("../../src/adapters/neonpanel/fixtures/inventory_orders.json")
+        }
         other => panic!("no fixture {other}"),
     };
     serde_json::from_str(text).unwrap()
@@ -51,6 +61,19 @@ async fn serve_examples(server: &MockServer) {
         (
             "/api/v1/companies/a1b2c3d4e5f6g7h8i9j0/inventory-items/1001/balances",
             "balances",
+        ),
+        ("/api/v1/revenue-and-cogs", "revenue_and_cogs"),
+        (
+            "/api/v1/companies/a1b2c3d4e5f6g7h8i9j0/warehouses",
+            "warehouses",
+        ),
+        (
+            "/api/v1/companies/a1b2c3d4e5f6g7h8i9j0/warehouses/a1b2c3d4e5f6g7h8i9j0/balances",
+            "warehouse_balances",
+        ),
+        (
+            "/api/v1/companies/a1b2c3d4e5f6g7h8i9j0/inventory-orders",
+            "inventory_orders",
         ),
     ];
     for (route, name) in routes {
@@ -91,6 +114,23 @@ async fn every_tool_answers_from_the_openapi_examples_with_output_that_matches_i
         (
             "neonpanel_plan_purchase",
             json!({"accountId": COMPANY, "sku": "SKU12345", "coverageDays": 60, "safetyStock": "10"}),
+        ),
+        (
+            "neonpanel_get_revenue_and_cogs",
+            json!({"accountId": COMPANY, "from": "2024-01-01", "to": "2024-12-31", "periodicity": "yearly"}),
+        ),
+        (
+            "neonpanel_get_stock_levels",
+            json!({"accountId": COMPANY, "inventoryId": "1001"}),
+        ),
+        (
+            "neonpanel_get_stock_levels",
+            json!({"accountId": COMPANY, "warehouseId": COMPANY}),
+        ),
+        ("neonpanel_get_stock_levels", json!({"accountId": COMPANY})),
+        (
+            "neonpanel_search_purchase_orders",
+            json!({"accountId": COMPANY, "q": "REF-0042"}),
         ),
     ];
 

@@ -177,7 +177,7 @@ async fn discovery_registration_pkce_and_a_tool_call_work_from_the_mcp_url() {
 
     // Assert
     assert_eq!(signed_in.resource, world.resource);
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 11);
     assert_eq!(accounts.is_error, Some(false), "{accounts:?}");
     let items = &accounts.structured_content.unwrap()["items"];
     assert_eq!(

@@ -97,7 +97,7 @@ async fn batch_is_answered_as_an_array_in_2025_03_26() {
         assert_eq!(items.len(), 2, "the notification gets no answer");
         assert_eq!(
             items[1]["result"]["tools"].as_array().map(Vec::len),
-            Some(8)
+            Some(11)
         );
     }
 }
@@ -386,7 +386,7 @@ async fn modern_tools_list_carries_result_type_and_cache_hints() {
     )
     .await;
     assert_eq!(value["result"]["resultType"], "complete");
-    assert_eq!(value["result"]["tools"].as_array().map(Vec::len), Some(8));
+    assert_eq!(value["result"]["tools"].as_array().map(Vec::len), Some(11));
 }
 
 #[tokio::test]
@@ -609,7 +609,7 @@ async fn sse_message_post_answers_202_and_the_response_arrives_on_the_stream() {
     };
     let value: Value = serde_json::from_str(&data).unwrap();
     check_message(Some("tools/list"), false, &value);
-    assert_eq!(value["result"]["tools"].as_array().map(Vec::len), Some(8));
+    assert_eq!(value["result"]["tools"].as_array().map(Vec::len), Some(11));
 }
 
 #[tokio::test]

@@ -132,7 +132,7 @@ async fn check_sessions_cross_instances(world: &SandboxWorld, a: &TestApp, b: &T
     assert_eq!(init["result"]["protocolVersion"], "2024-11-05");
     let tools: Value = serde_json::from_str(&events.next().await).unwrap();
     assert_eq!(tools["id"], 2);
-    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(8));
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(11));
     let ping = json!({"jsonrpc":"2.0","id":3,"method":"ping"});
     let other = post(b, &endpoint, &world.token("bob"), &ping).await;
     assert_eq!(other.status().as_u16(), 403);

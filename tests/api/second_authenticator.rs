@@ -135,7 +135,7 @@ async fn fixed_credential_over_streamable_http_lists_tools_and_sees_only_its_gra
     client.cancel().await.expect("client closes");
 
     // Assert
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 11);
     assert_eq!(accounts.is_error, Some(false));
     assert_eq!(
         account_ids(accounts.structured_content.as_ref()),
@@ -178,7 +178,7 @@ async fn fixed_credential_over_legacy_sse_lists_tools_and_sees_only_its_granted_
     client.cancel().await.expect("client closes");
 
     // Assert
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 11);
     assert_eq!(accounts.is_error, Some(false));
     let text = accounts.content[0].as_text().expect("text").text.clone();
     let parsed: Value = serde_json::from_str(&text).expect("content[0] is the JSON");

@@ -59,7 +59,7 @@ async fn rmcp_sse_client_initializes_lists_and_calls_a_tool() {
 
     // Assert
     assert_eq!(negotiated.as_deref(), Some("2024-11-05"));
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 11);
     assert_eq!(result.is_error, Some(false));
     let text = result.content[0]
         .as_text()

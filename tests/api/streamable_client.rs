@@ -9,13 +9,16 @@ use super::doubles::ALICE;
 use super::helpers::spawn_app;
 use super::proxy;
 
-const TOOL_NAMES: [&str; 8] = [
+const TOOL_NAMES: [&str; 11] = [
     "neonpanel_list_accounts",
     "neonpanel_get_account",
     "neonpanel_search_orders",
     "neonpanel_search_inventory",
     "neonpanel_get_landed_cost",
     "neonpanel_plan_purchase",
+    "neonpanel_get_revenue_and_cogs",
+    "neonpanel_get_stock_levels",
+    "neonpanel_search_purchase_orders",
     "search",
     "fetch",
 ];

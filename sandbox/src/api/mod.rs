@@ -9,7 +9,10 @@
 mod companies;
 mod inventory;
 mod invoices;
+mod orders;
 mod query;
+mod revenue;
+mod warehouses;
 
 use std::sync::Arc;
 
@@ -31,23 +34,23 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    fn reaches(&self, company_uuid: &str) -> bool {
+    pub(super) fn reaches(&self, company_uuid: &str) -> bool {
         self.companies
             .as_ref()
             .is_none_or(|list| list.iter().any(|c| c == company_uuid))
     }
 }
 
-fn message(res: &mut Response, status: StatusCode, text: &str) {
+pub(super) fn message(res: &mut Response, status: StatusCode, text: &str) {
     res.status_code(status);
     res.render(Json(json!({ "message": text })));
 }
 
-fn unauthenticated(res: &mut Response) {
+pub(super) fn unauthenticated(res: &mut Response) {
     message(res, StatusCode::UNAUTHORIZED, "Unauthenticated.");
 }
 
-fn not_found(res: &mut Response) {
+pub(super) fn not_found(res: &mut Response) {
     message(res, StatusCode::NOT_FOUND, "Not found.");
 }
 
@@ -205,6 +208,15 @@ pub(crate) fn routes(state: &Arc<State>, faults: FaultHoop) -> Router {
                 .get(invoices::Invoices(s()))
                 .push(Router::with_path("{invoice}").get(invoices::OneInvoice(s()))),
         )
+        .push(Router::with_path("inventory-orders").get(orders::InventoryOrders(s())))
+        .push(
+            Router::with_path("warehouses")
+                .get(warehouses::Warehouses(s()))
+                .push(
+                    Router::with_path("{warehouse}/balances")
+                        .get(warehouses::WarehouseBalances(s())),
+                ),
+        )
         .push(
             Router::with_path("inventory-items")
                 .get(inventory::Items(s()))
@@ -219,5 +231,6 @@ pub(crate) fn routes(state: &Arc<State>, faults: FaultHoop) -> Router {
                 .get(companies::Companies(s()))
                 .push(company),
         )
+        .push(Router::with_path("revenue-and-cogs").get(revenue::RevenueAndCogs(s())))
         .push(Router::with_path("{**rest}").goal(NotFound))
 }

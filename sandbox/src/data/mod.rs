@@ -4,6 +4,8 @@
 
 pub(crate) mod calendar;
 pub(crate) mod catalog;
+pub(crate) mod orders;
+pub(crate) mod revenue;
 mod seed;
 pub(crate) mod wire;
 

@@ -5,6 +5,7 @@ mod faults;
 mod inventory;
 mod lifecycle;
 mod oauth;
+mod reports;
 mod tokens;
 
 use base64::Engine;

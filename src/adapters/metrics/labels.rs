@@ -151,13 +151,17 @@ pub enum Endpoint {
     Inventory,
     InventoryDetails,
     LandedCost,
+    RevenueAndCogs,
+    Warehouses,
+    WarehouseBalances,
+    InventoryOrders,
     /// A call site that did not name its endpoint.
     #[default]
     Other,
 }
 
 impl Endpoint {
-    pub(super) const ALL: [Self; 12] = [
+    pub(super) const ALL: [Self; 16] = [
         Self::Jwks,
         Self::IssuerMetadata,
         Self::Token,
@@ -169,6 +173,10 @@ impl Endpoint {
         Self::Inventory,
         Self::InventoryDetails,
         Self::LandedCost,
+        Self::RevenueAndCogs,
+        Self::Warehouses,
+        Self::WarehouseBalances,
+        Self::InventoryOrders,
         Self::Other,
     ];
 
@@ -182,6 +190,10 @@ impl Endpoint {
             "list_inventory" => Self::Inventory,
             "inventory_details" => Self::InventoryDetails,
             "landed_cost" => Self::LandedCost,
+            "revenue_and_cogs" => Self::RevenueAndCogs,
+            "list_warehouses" => Self::Warehouses,
+            "warehouse_balances" => Self::WarehouseBalances,
+            "list_inventory_orders" => Self::InventoryOrders,
             _ => Self::Other,
         }
     }
@@ -203,6 +215,10 @@ impl Endpoint {
             Self::Inventory => "inventory",
             Self::InventoryDetails => "inventory_details",
             Self::LandedCost => "landed_cost",
+            Self::RevenueAndCogs => "revenue_and_cogs",
+            Self::Warehouses => "warehouses",
+            Self::WarehouseBalances => "warehouse_balances",
+            Self::InventoryOrders => "inventory_orders",
             Self::Other => "other",
         }
     }

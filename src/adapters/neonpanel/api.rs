@@ -15,8 +15,9 @@ use crate::adapters::outbound::{Outbound, OutboundError, OutboundRequest, Outbou
 use crate::domain::error::{UpstreamError, UpstreamErrorKind};
 use crate::domain::secret::BearerToken;
 use crate::domain::upstream::{
-    Company, InventoryDetails, InventoryItem, InventoryQuery, Invoice, InvoiceQuery, LandedCost,
-    LandedCostQuery, Page, Permissions,
+    Company, InventoryDetails, InventoryItem, InventoryOrder, InventoryOrderQuery, InventoryQuery,
+    Invoice, InvoiceQuery, LandedCost, LandedCostQuery, Page, Permissions, RevenueAndCogs,
+    RevenueQuery, Warehouse, WarehouseHoldings,
 };
 use crate::ports::NeonPanelApi;
 
@@ -196,6 +197,71 @@ impl NeonPanelApi for HttpNeonPanelApi {
             &format!("/inventory-items/{inventory_id}/balances"),
         )?;
         self.get("inventory_details", token, url, Vec::new()).await
+    }
+
+    async fn revenue_and_cogs(
+        &self,
+        token: &BearerToken,
+        query: &RevenueQuery,
+    ) -> Result<RevenueAndCogs, UpstreamError> {
+        let base = self.config.base_url.trim_end_matches('/');
+        let url = format!("{base}/api/v1/revenue-and-cogs");
+        let params = vec![
+            ("company_uuids", query.company_uuid.clone()),
+            ("grouping", query.grouping.as_str().to_owned()),
+            ("periodicity", query.periodicity.as_str().to_owned()),
+            ("start_date", query.start_date.clone()),
+            ("end_date", query.end_date.clone()),
+        ];
+        self.get("revenue_and_cogs", token, url, params).await
+    }
+
+    async fn list_warehouses(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Warehouse>, UpstreamError> {
+        let url = self.company_url(company, "/warehouses")?;
+        let params = vec![
+            ("page", page.to_string()),
+            ("per_page", per_page.to_string()),
+        ];
+        self.get("list_warehouses", token, url, params).await
+    }
+
+    async fn warehouse_balances(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        warehouse: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<WarehouseHoldings, UpstreamError> {
+        let tail = format!("/warehouses/{}/balances", path_segment(warehouse)?);
+        let url = self.company_url(company, &tail)?;
+        let params = vec![
+            ("page", page.to_string()),
+            ("per_page", per_page.to_string()),
+        ];
+        self.get("warehouse_balances", token, url, params).await
+    }
+
+    async fn list_inventory_orders(
+        &self,
+        token: &BearerToken,
+        company: &str,
+        query: &InventoryOrderQuery,
+    ) -> Result<Page<InventoryOrder>, UpstreamError> {
+        let url = self.company_url(company, "/inventory-orders")?;
+        let mut params = Vec::new();
+        push_some(&mut params, "search", query.search.as_deref());
+        push_some(&mut params, "start_date", query.start_date.as_deref());
+        push_some(&mut params, "end_date", query.end_date.as_deref());
+        params.push(("page", query.page.to_string()));
+        params.push(("per_page", query.per_page.to_string()));
+        self.get("list_inventory_orders", token, url, params).await
     }
 }
 

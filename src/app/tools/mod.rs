@@ -41,6 +41,9 @@ registry! {
     search_inventory::SearchInventory,
     get_landed_cost::GetLandedCost,
     plan_purchase::PlanPurchase,
+    get_revenue_and_cogs::GetRevenueAndCogs,
+    get_stock_levels::GetStockLevels,
+    search_purchase_orders::SearchPurchaseOrders,
     search::Search,
     fetch::Fetch,
 }

@@ -87,6 +87,11 @@ pub fn make_portable(schema: &mut Value) {
                     map.insert("type".to_owned(), only.clone());
                 }
             }
+            // An optional enum (`Option<Choice>`) lists `null` among its values; absent is
+            // expressed by `required` instead, as above.
+            if let Some(Value::Array(values)) = map.get_mut("enum") {
+                values.retain(|v| !v.is_null());
+            }
             for key in ["anyOf", "oneOf"] {
                 let Some(Value::Array(branches)) = map.get(key) else {
                     continue;

@@ -116,7 +116,7 @@ async fn an_iam_token_over_streamable_http_lists_tools_and_sees_only_the_mapped_
     client.cancel().await.expect("client closes");
 
     // Assert: one STS call for the whole session (the verdict is cached).
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 11);
     assert_eq!(accounts.is_error, Some(false), "{accounts:?}");
     assert_eq!(
         account_ids(accounts.structured_content.as_ref()),
@@ -160,7 +160,7 @@ async fn an_iam_token_over_legacy_sse_lists_tools_and_sees_only_the_mapped_accou
     client.cancel().await.expect("client closes");
 
     // Assert
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 11);
     assert_eq!(accounts.is_error, Some(false));
     let text = accounts.content[0].as_text().expect("text").text.clone();
     let parsed: Value = serde_json::from_str(&text).expect("content[0] is the JSON");

@@ -304,3 +304,4 @@ async fn company_ids_are_percent_encoded_into_a_single_path_segment_and_dot_segm
 }
 
 mod failures;
+mod reports;

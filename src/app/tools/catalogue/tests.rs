@@ -27,7 +27,7 @@ fn walk(value: &Value, f: &mut dyn FnMut(&serde_json::Map<String, Value>)) {
 #[test]
 fn every_tool_obeys_the_naming_and_schema_rules() {
     let catalogue = Catalogue::standard();
-    assert_eq!(catalogue.iter().len(), 8);
+    assert_eq!(catalogue.iter().len(), 11);
     for tool in catalogue.iter() {
         assert!(is_tool_name(tool.name), "{}", tool.name);
         assert!(tool.alias.contains('.'), "{}", tool.alias);
@@ -94,6 +94,9 @@ fn schemas_carry_no_type_unions_nullable_branches_or_non_standard_formats() {
                     "{}: type union in {map:?}",
                     tool.name
                 );
+                if let Some(values) = map.get("enum").and_then(Value::as_array) {
+                    assert!(!values.contains(&Value::Null), "{}: null enum", tool.name);
+                }
                 if let Some(format) = map.get("format").and_then(Value::as_str) {
                     assert!(
                         STANDARD_FORMATS.contains(&format),
