@@ -331,12 +331,12 @@ impl App {
             settings.metadata_url("/mcp"),
         );
         let runner = ToolRunner::new(credentials, parts.api, policies, config.page_size);
-        let service = Arc::new(
+        let mcp = Arc::new(
             McpService::new(catalogue, runner, &config.auth.required_scopes, 100)
                 .with_telemetry(Arc::new(parts.metrics.clone())),
         );
         let state = Arc::new(HttpState {
-            service,
+            mcp,
             authenticator: parts.authenticator,
             bus: parts.bus,
             probe: parts.probe,
