@@ -199,7 +199,7 @@ impl Shared {
         let info = self.with(|map| {
             map.get(id).map(|l| SessionInfo {
                 subject: l.subject.clone(),
-                protocol: l.protocol.clone(),
+                protocol: l.protocol,
             })
         })?;
         if info.is_some() {
