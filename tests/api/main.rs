@@ -10,6 +10,7 @@
 
 mod child;
 mod commands;
+mod config_errors;
 mod doubles;
 mod edge_guards;
 mod error_voice;

@@ -1,7 +1,7 @@
 //! Names the server answers under: the `Host` allow-list (DNS-rebinding defence) and the
 //! RFC 9728 resources of both transports, derived from `MCP_RESOURCE_URL`.
 
-use super::list;
+use super::raw::list;
 pub use crate::adapters::http::HostCheck;
 use crate::domain::resource::origin_of;
 #[cfg(test)]
