@@ -331,3 +331,6 @@ fn describe(spec: &ToolSpec, mode: &str, scopes: &ScopeSet) -> Value {
         "_meta": { "neonpanel/authMode": mode, "securitySchemes": schemes },
     })
 }
+
+#[cfg(test)]
+mod tests;
