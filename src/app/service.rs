@@ -119,7 +119,6 @@ impl McpService {
             return None;
         };
         let era = version.era();
-        let modern = era == Era::Modern;
         let mut negotiated = None;
         let outcome = match (method.as_str(), era) {
             ("initialize", Era::Legacy) => {
@@ -140,7 +139,7 @@ impl McpService {
         };
         Some(match outcome {
             Ok(Answer::Value(mut result)) => {
-                if modern {
+                if era == Era::Modern {
                     self.decorate_modern(&mut result, &method);
                 }
                 Reply::result(&id, &result, negotiated)
@@ -153,8 +152,8 @@ impl McpService {
                     }],
                     structured_content: &structured,
                     is_error: false,
-                    result_type: modern.then_some("complete"),
-                    meta: modern.then_some(&self.modern_meta),
+                    result_type: (era == Era::Modern).then_some("complete"),
+                    meta: (era == Era::Modern).then_some(&self.modern_meta),
                 };
                 Reply::result(&id, &result, negotiated)
             }
