@@ -1,10 +1,10 @@
 //! The composition root: builds the adapters from configuration and runs the server
 //! (`App::build` / `App::port` / `App::run_until_stopped`, the zero2prod shape). Each concern
-//! builds its adapters' configuration from the settings in its own module: [`server`]
+//! builds its adapters' configuration from the settings in its own module: `server`
 //! (listener, HTTP settings, graceful stop), `auth`, `upstream` (NeonPanel) and `sessions`.
 
 mod auth;
-pub mod server;
+mod server;
 mod sessions;
 mod upstream;
 
