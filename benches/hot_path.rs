@@ -144,7 +144,7 @@ async fn tools_call_load(upstream: &str, secs: u64, concurrency: usize) {
 async fn load(upstream: &str, secs: u64, concurrency: usize, method: &str, params: Value) {
     let settings = Settings {
         host: Some("127.0.0.1".into()),
-        port: Some(0),
+        port: Some("0".into()),
         oauth_issuer: Some(ISSUER.into()),
         oauth_jwks_uri: Some(format!("{upstream}/jwks")),
         resource_url: Some(AUDIENCE.into()),
@@ -152,7 +152,7 @@ async fn load(upstream: &str, secs: u64, concurrency: usize, method: &str, param
         user_jwt_url: Some(format!("{upstream}/user-jwt")),
         log_level: Some("warn".into()),
         // The benchmark is one subject: no per-subject rate limit.
-        rate_limit_per_minute: Some(0),
+        rate_limit_per_minute: Some("0".into()),
         ..Settings::default()
     };
     let config = settings.validate().unwrap();

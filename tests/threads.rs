@@ -144,7 +144,7 @@ async fn five_hundred_slow_tool_calls_in_flight_need_no_extra_threads() {
     let base = upstream.uri();
     let settings = Settings {
         host: Some("127.0.0.1".into()),
-        port: Some(0),
+        port: Some("0".into()),
         oauth_issuer: Some(ISSUER.into()),
         oauth_jwks_uri: Some(format!("{base}/jwks")),
         oauth_required_scopes: Some("neonpanel:read".into()),
@@ -154,11 +154,11 @@ async fn five_hundred_slow_tool_calls_in_flight_need_no_extra_threads() {
         oauth_token_url: Some(format!("{base}/oauth2/token")),
         client_id: Some("mcp-server".into()),
         client_secret: Some(Secret::new("test-only-secret")),
-        http_timeout_ms: Some(30_000),
-        max_inflight: Some(1024),
-        rate_limit_per_minute: Some(0),
+        http_timeout_ms: Some("30000".into()),
+        max_inflight: Some("1024".into()),
+        rate_limit_per_minute: Some("0".into()),
         // All 500 connections come from 127.0.0.1, as from a load balancer: no per-IP cap.
-        max_connections_per_ip: Some(0),
+        max_connections_per_ip: Some("0".into()),
         ..Settings::default()
     };
     let config = settings.validate().expect("valid settings");

@@ -1,5 +1,5 @@
 //! The application: the use cases over the ports. It names no adapter and no framework; the
-//! composition root ([`crate::startup`]) builds it.
+//! composition root (the `startup` module) builds it.
 
 pub mod authentication;
 pub mod credentials;

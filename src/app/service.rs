@@ -1,5 +1,6 @@
-//! `McpService`: answers one JSON-RPC message for a verified caller. Transport-agnostic: the
-//! streamable and SSE handlers both call [`McpService::handle`].
+//! `McpService`: answers one JSON-RPC message for a verified caller. Transport-agnostic: it
+//! implements the driving port [`McpHandler`], whose POSTs go through the protocol's one entry
+//! point ([`crate::protocol::entry::answer`]) to [`McpService::handle`] message by message.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,10 +14,9 @@ use super::tools::{CallError, Catalogue, ToolOutput, ToolRunner};
 use crate::domain::pagination::Cursor;
 use crate::domain::principal::{Caller, ScopeSet};
 use crate::domain::tools::ToolSpec;
-use crate::ports::{NoTelemetry, Telemetry, ToolOutcome};
-use crate::protocol::jsonrpc::error_response;
+use crate::ports::{McpHandler, NoTelemetry, Telemetry, ToolOutcome};
 use crate::protocol::modern::META_SERVER_INFO;
-use crate::protocol::{Message, ProtocolVersion, RpcError};
+use crate::protocol::{Answered, Era, Message, Post, ProtocolVersion, Reply, RpcError, entry};
 
 const SERVER_NAME: &str = "neonpanel-mcp";
 const SERVER_TITLE: &str = "NeonPanel";
@@ -35,83 +35,6 @@ inventory items, landed cost per batch, and compute purchase (reorder) plans. St
 neonpanel_list_accounts to get an accountId, then pass it to the other tools. Lists are \
 paginated: pass nextCursor back as cursor. Dates are YYYY-MM-DD. Errors come back as results \
 with isError and a short explanation; access to an account the user cannot reach is refused.";
-
-/// How the transport should answer a reply, beyond its body.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReplyStatus {
-    Ok,
-    BadRequest,
-    NotFound,
-    Internal,
-}
-
-impl ReplyStatus {
-    /// The HTTP status for a JSON-RPC error `code` in the given era: 2026-07-28 maps unknown
-    /// methods to 404 and protocol errors to 400; earlier revisions answer method-level errors
-    /// with 200 like every SDK, and framing errors with 400.
-    #[must_use]
-    pub fn for_error(code: i32, modern: bool) -> Self {
-        match code {
-            RpcError::METHOD_NOT_FOUND if modern => Self::NotFound,
-            RpcError::INTERNAL if modern => Self::Internal,
-            RpcError::INVALID_PARAMS if modern => Self::BadRequest,
-            RpcError::PARSE_ERROR
-            | RpcError::INVALID_REQUEST
-            | RpcError::HEADER_MISMATCH
-            | RpcError::MISSING_CLIENT_CAPABILITY
-            | RpcError::UNSUPPORTED_VERSION => Self::BadRequest,
-            _ => Self::Ok,
-        }
-    }
-}
-
-/// One JSON-RPC response and how to send it.
-#[derive(Debug)]
-pub struct Reply {
-    /// The whole response message, serialized once; transports write it as is.
-    pub body: Box<RawValue>,
-    pub status: ReplyStatus,
-    /// Set by `initialize`: the version the session now speaks.
-    pub negotiated: Option<ProtocolVersion>,
-}
-
-impl Reply {
-    #[must_use]
-    pub fn error(id: Option<Value>, error: &RpcError, modern: bool) -> Self {
-        Self {
-            body: to_raw(&error_response(id, error)),
-            status: ReplyStatus::for_error(error.code, modern),
-            negotiated: None,
-        }
-    }
-
-    fn ok(id: &Value, result: &impl Serialize, negotiated: Option<ProtocolVersion>) -> Self {
-        Self {
-            body: to_raw(&Envelope {
-                jsonrpc: "2.0",
-                id,
-                result,
-            }),
-            status: ReplyStatus::Ok,
-            negotiated,
-        }
-    }
-}
-
-/// Serializes a reply; JSON values and our result structs always serialize, but if one ever
-/// did not, `null` is sent rather than a panic.
-#[must_use]
-pub fn to_raw(value: &impl Serialize) -> Box<RawValue> {
-    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
-}
-
-/// `{"jsonrpc":"2.0","id":…,"result":…}`.
-#[derive(Serialize)]
-struct Envelope<'a, R: Serialize> {
-    jsonrpc: &'static str,
-    id: &'a Value,
-    result: &'a R,
-}
 
 /// A successful `tools/call` result, written straight from the tool's serialized output.
 #[derive(Serialize)]
@@ -194,10 +117,10 @@ impl McpService {
         let Message::Request { id, method, params } = message else {
             return None;
         };
-        let modern = version.is_modern();
+        let era = version.era();
         let mut negotiated = None;
-        let outcome = match (method.as_str(), modern) {
-            ("initialize", false) => {
+        let outcome = match (method.as_str(), era) {
+            ("initialize", Era::Legacy) => {
                 let v = ProtocolVersion::negotiate(
                     params
                         .as_ref()
@@ -207,18 +130,18 @@ impl McpService {
                 negotiated = Some(v);
                 Ok(Answer::Value(initialize_result(v)))
             }
-            ("ping", false) => Ok(Answer::Value(json!({}))),
-            ("server/discover", true) => Ok(Answer::Value(discover_result())),
+            ("ping", Era::Legacy) => Ok(Answer::Value(json!({}))),
+            ("server/discover", Era::Modern) => Ok(Answer::Value(discover_result())),
             ("tools/list", _) => self.list_tools(params.as_ref()).map(Answer::Value),
             ("tools/call", _) => self.call_tool(caller, version, params.as_ref()).await,
             _ => Err(RpcError::method_not_found(&method)),
         };
         Some(match outcome {
             Ok(Answer::Value(mut result)) => {
-                if modern {
+                if era == Era::Modern {
                     self.decorate_modern(&mut result, &method);
                 }
-                Reply::ok(&id, &result, negotiated)
+                Reply::result(&id, &result, negotiated)
             }
             Ok(Answer::Tool(structured)) => {
                 let result = ToolSuccess {
@@ -228,12 +151,12 @@ impl McpService {
                     }],
                     structured_content: &structured,
                     is_error: false,
-                    result_type: modern.then_some("complete"),
-                    meta: modern.then_some(&self.modern_meta),
+                    result_type: (era == Era::Modern).then_some("complete"),
+                    meta: (era == Era::Modern).then_some(&self.modern_meta),
                 };
-                Reply::ok(&id, &result, negotiated)
+                Reply::result(&id, &result, negotiated)
             }
-            Err(error) => Reply::error(Some(id), &error, modern),
+            Err(error) => Reply::error(Some(id), &error, era),
         })
     }
 
@@ -333,6 +256,16 @@ impl McpService {
     }
 }
 
+#[async_trait::async_trait]
+impl McpHandler for McpService {
+    async fn answer(&self, caller: &Caller, post: Post<'_>) -> Answered {
+        entry::answer(post, |version, message| {
+            self.handle(caller, version, message)
+        })
+        .await
+    }
+}
+
 fn initialize_result(version: ProtocolVersion) -> Value {
     json!({
         "protocolVersion": version.as_str(),
@@ -392,3 +325,6 @@ fn describe(spec: &ToolSpec, mode: &str, scopes: &ScopeSet) -> Value {
         "_meta": { "neonpanel/authMode": mode, "securitySchemes": schemes },
     })
 }
+
+#[cfg(test)]
+mod tests;

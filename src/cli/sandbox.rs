@@ -102,7 +102,7 @@ pub fn settings_for(
     });
     Settings {
         host: Some(host.to_owned()),
-        port: Some(port),
+        port: Some(port.to_string()),
         resource_url: Some(format!("{public}/mcp")),
         oauth_issuer: Some(sandbox.issuer().to_owned()),
         oauth_jwks_uri: Some(sandbox.jwks_uri()),
@@ -156,7 +156,19 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
     // Loopback unless told otherwise: the sandbox's demo users are not for the network.
     let host = base.host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
     let host = host.as_str();
-    let port = concrete_port(host, base.port.unwrap_or(3000))?;
+    // Settings are text until validated; the port is needed before that, to pick a free one.
+    let port = match base
+        .port
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => 3000,
+        Some(text) => text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("PORT: expected a port number (0-65535), got {text:?}"))?,
+    };
+    let port = concrete_port(host, port)?;
     let sandbox_port = concrete_port(host, args.sandbox_port)?;
     let bind: SocketAddr = format!("{host}:{sandbox_port}").parse()?;
     let sandbox = Sandbox::start(SandboxConfig {

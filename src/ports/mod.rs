@@ -5,6 +5,7 @@
 
 mod auth;
 mod health;
+mod mcp;
 mod neonpanel;
 mod rate_limit;
 mod sessions;
@@ -12,6 +13,7 @@ mod telemetry;
 
 pub use auth::{Authenticator, Clock, ServiceTokens, UserCredential, UserCredentials};
 pub use health::{Check, HealthProbe, IssuerMetadata};
+pub use mcp::McpHandler;
 pub use neonpanel::NeonPanelApi;
 pub use rate_limit::{RateLimitError, SharedRateLimit};
 pub use sessions::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};

@@ -5,6 +5,7 @@ use std::fmt;
 use futures_util::stream::BoxStream;
 
 use crate::domain::principal::Subject;
+use crate::protocol::ProtocolVersion;
 
 /// A random, unguessable session id (the `sessionId` query parameter).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -36,7 +37,7 @@ pub type SessionInbox = BoxStream<'static, String>;
 pub struct SessionInfo {
     pub subject: Subject,
     /// The version negotiated by `initialize`, once it ran.
-    pub protocol: Option<String>,
+    pub protocol: Option<ProtocolVersion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,7 +66,7 @@ pub trait SessionBus: Send + Sync + 'static {
     ///
     /// # Errors
     /// As for [`SessionBus::info`].
-    async fn set_protocol(&self, id: &SessionId, version: &str) -> Result<(), BusError>;
+    async fn set_protocol(&self, id: &SessionId, version: ProtocolVersion) -> Result<(), BusError>;
 
     /// Queues `message` on the session's stream.
     ///

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::jsonrpc::{Message, RpcError};
-use super::version::ProtocolVersion;
+use super::version::{Era, ProtocolVersion};
 
 /// `_meta` key carrying the revision of a 2026-07-28 request.
 pub const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -66,7 +66,7 @@ pub fn resolve(headers: Headers<'_>, message: &Message) -> Result<ProtocolVersio
         ));
     }
     let version = ProtocolVersion::parse(body_version)
-        .filter(|v| v.is_modern())
+        .filter(|v| v.era() == Era::Modern)
         .ok_or_else(|| RpcError::unsupported_version(body_version))?;
     match headers.method {
         None => return Err(RpcError::header_mismatch("Mcp-Method header is required")),
@@ -106,7 +106,7 @@ fn legacy_from_header(headers: Headers<'_>) -> Result<ProtocolVersion, RpcError>
     match headers.protocol_version {
         None => Ok(ProtocolVersion::ASSUMED_WITHOUT_HEADER),
         Some(text) => ProtocolVersion::parse(text)
-            .filter(|v| !v.is_modern())
+            .filter(|v| v.era() == Era::Legacy)
             .ok_or_else(|| RpcError::unsupported_version(text)),
     }
 }

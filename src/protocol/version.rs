@@ -1,5 +1,16 @@
 //! Protocol versions and what changes between them.
 
+/// The two families of revisions, which differ in lifecycle and in how errors map to HTTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Era {
+    /// 2024-11-05 to 2025-11-25: `initialize` negotiates, `ping` exists, method-level errors
+    /// are HTTP 200.
+    Legacy,
+    /// 2026-07-28 and later: no `initialize`, per-request `_meta`, `server/discover`,
+    /// `resultType`; unknown methods are 404 and protocol errors 400.
+    Modern,
+}
+
 /// Every revision this server speaks. Ordered by date, so comparisons read naturally.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProtocolVersion {
@@ -42,10 +53,14 @@ impl ProtocolVersion {
         }
     }
 
-    /// 2026-07-28: no `initialize`, per-request `_meta`, `server/discover`, `resultType`.
+    /// Which family this revision belongs to (2026-07-28 starts the modern one).
     #[must_use]
-    pub fn is_modern(self) -> bool {
-        self >= Self::V2026_07_28
+    pub fn era(self) -> Era {
+        if self >= Self::V2026_07_28 {
+            Era::Modern
+        } else {
+            Era::Legacy
+        }
     }
 
     /// JSON-RPC batches exist only in 2025-03-26 (added then, removed in 2025-06-18).
@@ -67,7 +82,7 @@ impl ProtocolVersion {
     pub fn negotiate(requested: Option<&str>) -> Self {
         requested
             .and_then(Self::parse)
-            .filter(|v| !v.is_modern())
+            .filter(|v| v.era() == Era::Legacy)
             .unwrap_or(Self::LATEST_LEGACY)
     }
 
@@ -99,6 +114,15 @@ mod tests {
             ProtocolVersion::negotiate(Some("2024-11-05")),
             ProtocolVersion::V2024_11_05
         );
+    }
+
+    #[test]
+    fn only_2026_07_28_is_of_the_modern_era() {
+        let modern: Vec<_> = ProtocolVersion::ALL
+            .into_iter()
+            .filter(|v| v.era() == Era::Modern)
+            .collect();
+        assert_eq!(modern, [ProtocolVersion::V2026_07_28]);
     }
 
     #[test]

@@ -212,7 +212,8 @@ async fn tools_chatgpt_lists_exactly_search_and_fetch_and_refuses_the_others() {
     let world = sandbox_world_with(|_, mut s| {
         s.tools = Some("search,fetch".into());
         s
-    }).await;
+    })
+    .await;
     let client = client(&world, "alice").await;
 
     // Act

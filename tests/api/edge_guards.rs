@@ -184,7 +184,7 @@ async fn error_replies_whose_request_id_is_unknown_carry_id_null() {
     let app = spawn_app().await;
     let strict = spawn_app_with(
         Settings {
-            rate_limit_per_minute: Some(1),
+            rate_limit_per_minute: Some("1".into()),
             ..settings()
         },
         super::doubles::api(),

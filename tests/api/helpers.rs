@@ -51,14 +51,14 @@ impl TestApp {
 pub fn settings() -> Settings {
     Settings {
         host: Some("127.0.0.1".into()),
-        port: Some(0),
+        port: Some("0".into()),
         oauth_issuer: Some("https://issuer.test".into()),
         oauth_jwks_uri: Some("https://issuer.test/jwks".into()),
         oauth_required_scopes: Some("neonpanel:read".into()),
         resource_url: Some("http://127.0.0.1/mcp".into()),
-        sse_heartbeat_ms: Some(200),
+        sse_heartbeat_ms: Some("200".into()),
         // Tests that stop the server do not wait for a load balancer; drain tests set their own.
-        shutdown_drain_ms: Some(0),
+        shutdown_drain_ms: Some("0".into()),
         ..Settings::default()
     }
 }

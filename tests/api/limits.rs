@@ -11,7 +11,7 @@ use super::schema::check_message;
 async fn a_body_over_max_body_bytes_is_413_with_a_json_rpc_error() {
     let app = spawn_app_with(
         super::helpers::Settings {
-            max_body_bytes: Some(1024),
+            max_body_bytes: Some("1024".into()),
             ..settings()
         },
         super::doubles::api(),
@@ -76,7 +76,7 @@ async fn a_browser_origin_not_allowed_is_403_and_an_allowed_one_passes() {
 async fn the_rate_limit_is_per_subject_and_answers_429_with_retry_after() {
     let app = spawn_app_with(
         super::helpers::Settings {
-            rate_limit_per_minute: Some(3),
+            rate_limit_per_minute: Some("3".into()),
             ..settings()
         },
         super::doubles::api(),
@@ -223,7 +223,7 @@ async fn requests_beyond_the_concurrency_cap_get_503_with_retry_after() {
     use wiremock::{Mock, ResponseTemplate};
     // Arrange: one slot, held by a tools/call whose upstream answers slowly. (A request whose
     // body is still arriving holds no slot: see slow_clients.rs.)
-    let world = super::real::world(|s, _| s.max_concurrent_requests = Some(1)).await;
+    let world = super::real::world(|s, _| s.max_concurrent_requests = Some("1".into())).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/companies/a1b2c3d4e5f6g7h8i9j0/invoices"))
         .respond_with(
@@ -279,7 +279,7 @@ async fn requests_beyond_the_concurrency_cap_get_503_with_retry_after() {
 async fn failed_anonymous_attempts_are_rate_limited_by_ip_and_health_checks_never_are() {
     let app = spawn_app_with(
         super::helpers::Settings {
-            rate_limit_per_minute: Some(3),
+            rate_limit_per_minute: Some("3".into()),
             ..settings()
         },
         super::doubles::api(),

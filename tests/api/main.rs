@@ -13,6 +13,7 @@ mod chatgpt;
 mod child;
 mod cli_help;
 mod commands;
+mod config_errors;
 mod doubles;
 mod edge_guards;
 mod error_voice;

@@ -273,7 +273,7 @@ async fn spawn_with_metrics(settings: Settings) -> Doubled {
 async fn rate_limit_refusals_sse_sessions_and_unknown_tools_are_counted() {
     // Arrange
     let app = spawn_with_metrics(Settings {
-        rate_limit_per_minute: Some(2),
+        rate_limit_per_minute: Some("2".into()),
         ..settings()
     })
     .await;

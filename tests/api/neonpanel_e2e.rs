@@ -224,7 +224,7 @@ async fn passthrough_sends_the_access_token_only_when_explicitly_enabled() {
     // Arrange
     let world = world(|s, _| {
         s.user_jwt_url = None;
-        s.allow_token_passthrough = Some(true);
+        s.allow_token_passthrough = Some("true".into());
     })
     .await;
     serve_examples(&world.neonpanel).await;

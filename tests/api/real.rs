@@ -112,7 +112,7 @@ pub async fn world(tweak: impl FnOnce(&mut Settings, &str)) -> World {
         client_secret: Some(neonpanel_mcp::domain::secret::Secret::new(
             "test-only-secret",
         )),
-        http_timeout_ms: Some(1500),
+        http_timeout_ms: Some("1500".into()),
         ..settings()
     };
     tweak(&mut s, &base);

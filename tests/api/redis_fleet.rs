@@ -23,7 +23,7 @@ async fn instance(world: &SandboxWorld, redis: impl FnOnce(&mut Settings)) -> Te
     let (client_id, client_secret) = world.sandbox.service_client();
     let mut settings = Settings {
         host: Some("127.0.0.1".into()),
-        port: Some(0),
+        port: Some("0".into()),
         resource_url: Some(world.resource.clone()),
         oauth_issuer: Some(world.sandbox.issuer().to_owned()),
         oauth_jwks_uri: Some(world.sandbox.jwks_uri()),
@@ -32,7 +32,7 @@ async fn instance(world: &SandboxWorld, redis: impl FnOnce(&mut Settings)) -> Te
         oauth_token_url: Some(world.sandbox.token_url()),
         client_id: Some(client_id),
         client_secret: Some(Secret::new(client_secret)),
-        sse_heartbeat_ms: Some(500),
+        sse_heartbeat_ms: Some("500".into()),
         ..Settings::default()
     };
     redis(&mut settings);
@@ -219,7 +219,7 @@ async fn with_fleet_scope_two_instances_share_one_rate_limit_per_subject() {
     let fleet = |s: &mut Settings| {
         s.redis_url = Some(Secret::new(redis.url()));
         s.rate_limit_scope = Some("fleet".into());
-        s.rate_limit_per_minute = Some(3);
+        s.rate_limit_per_minute = Some("3".into());
     };
     let a = instance(&world, fleet).await;
     let b = instance(&world, fleet).await;

@@ -42,7 +42,7 @@ pub async fn sandbox_world_with(
     let (client_id, client_secret) = sandbox.service_client();
     let settings = Settings {
         host: Some("127.0.0.1".into()),
-        port: Some(port),
+        port: Some(port.to_string()),
         resource_url: Some(resource.clone()),
         oauth_issuer: Some(sandbox.issuer().to_owned()),
         oauth_jwks_uri: Some(sandbox.jwks_uri()),
@@ -53,8 +53,8 @@ pub async fn sandbox_world_with(
         client_id: Some(client_id),
         client_secret: Some(Secret::new(client_secret)),
         iat_audience: Some(sandbox.api_audience().to_owned()),
-        http_timeout_ms: Some(3000),
-        sse_heartbeat_ms: Some(1000),
+        http_timeout_ms: Some("3000".into()),
+        sse_heartbeat_ms: Some("1000".into()),
         ..Settings::default()
     };
     let config = adjust(&sandbox, settings).validate().expect("valid");

@@ -245,7 +245,7 @@ async fn unmapped_attempts_count_against_the_client_ip_like_any_failed_attempt()
     // Arrange: a quota of 3 a minute. Eight attempts see a 429 even if a minute boundary
     // resets the window once in between.
     let mut settings = settings();
-    settings.rate_limit_per_minute = Some(3);
+    settings.rate_limit_per_minute = Some("3".into());
     let authenticators = ProofAuthenticators::new(Arc::new(doubles::authenticator()))
         .with(Arc::new(FixedCredentials));
     let app = spawn_app_authenticated_by(settings, api(), Arc::new(authenticators)).await;

@@ -15,7 +15,7 @@ const COMPANY: &str = "a1b2c3d4e5f6g7h8i9j0";
 #[tokio::test]
 async fn shutdown_finishes_the_in_flight_call_closes_sse_streams_and_stops_in_time() {
     // Arrange: a slow upstream, an open SSE stream and a call in flight.
-    let world = world(|s, _| s.shutdown_grace_ms = Some(5000)).await;
+    let world = world(|s, _| s.shutdown_grace_ms = Some("5000".into())).await;
     Mock::given(method("GET"))
         .and(path(format!("/api/v1/companies/{COMPANY}/invoices")))
         .respond_with(

@@ -50,8 +50,8 @@ async fn stalled_bodies_hold_no_concurrency_permit_and_are_answered_408_then_clo
     // body bytes but send one.
     let app = spawn_app_with(
         Settings {
-            max_concurrent_requests: Some(2),
-            body_read_timeout_ms: Some(1000),
+            max_concurrent_requests: Some("2".into()),
+            body_read_timeout_ms: Some("1000".into()),
             ..settings()
         },
         api(),
@@ -85,8 +85,8 @@ async fn a_content_length_over_max_body_bytes_is_refused_413_before_the_body_arr
     // Arrange: a long body timeout, so only an up-front refusal answers in time.
     let app = spawn_app_with(
         Settings {
-            max_body_bytes: Some(1024),
-            body_read_timeout_ms: Some(60_000),
+            max_body_bytes: Some("1024".into()),
+            body_read_timeout_ms: Some("60000".into()),
             ..settings()
         },
         api(),
@@ -108,7 +108,7 @@ async fn connections_past_the_per_ip_cap_are_dropped_and_a_freed_slot_is_reusabl
     // Arrange: three idle connections fill the cap of three.
     let app = spawn_app_with(
         Settings {
-            max_connections_per_ip: Some(3),
+            max_connections_per_ip: Some("3".into()),
             ..settings()
         },
         api(),

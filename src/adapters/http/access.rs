@@ -12,6 +12,7 @@ use tracing::Instrument;
 use super::caller::CallerDepotExt;
 use crate::adapters::metrics::{Metrics, Route};
 use crate::adapters::outbound::measure_upstream;
+use crate::protocol::Summary;
 
 /// What the MCP handlers learned about the request, for the access log.
 #[derive(Clone, Debug, Default)]
@@ -20,24 +21,13 @@ pub struct McpFacts {
     pub tool: Option<String>,
 }
 
-impl McpFacts {
-    /// Reads the JSON-RPC method and tool name of a body (`"batch"` for an array).
-    #[must_use]
-    pub fn of(body: &serde_json::Value) -> Self {
-        if body.is_array() {
-            return Self {
-                method: Some("batch".to_owned()),
-                tool: None,
-            };
-        }
-        let text = |pointer: &str| {
-            body.pointer(pointer)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
+impl McpFacts {}
+
+impl From<Summary> for McpFacts {
+    fn from(summary: Summary) -> Self {
         Self {
-            method: text("/method"),
-            tool: text("/params/name"),
+            method: summary.method,
+            tool: summary.tool,
         }
     }
 }

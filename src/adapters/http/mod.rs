@@ -22,16 +22,17 @@ use std::time::Duration;
 use salvo::prelude::*;
 
 use crate::adapters::metrics::Metrics;
-use crate::app::service::McpService;
 use crate::domain::principal::ScopeSet;
-use crate::ports::{Authenticator, HealthProbe, IssuerMetadata, SessionBus, SharedRateLimit};
-use crate::startup::config::HostCheck;
+use crate::ports::{
+    Authenticator, HealthProbe, IssuerMetadata, McpHandler, SessionBus, SharedRateLimit,
+};
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;
 pub use caller::CallerDepotExt;
 pub use connections::PerIpConnections;
 pub use limits::RateLimit;
+pub use rebinding::HostCheck;
 
 /// What the HTTP layer needs to know of the configuration.
 #[derive(Clone, Debug)]
@@ -85,7 +86,8 @@ impl HttpSettings {
 
 /// Shared state of every handler.
 pub struct HttpState {
-    pub service: Arc<McpService>,
+    /// The application, through the driving port.
+    pub mcp: Arc<dyn McpHandler>,
     pub authenticator: Arc<dyn Authenticator>,
     pub bus: Arc<dyn SessionBus>,
     pub probe: Arc<dyn HealthProbe>,

@@ -8,7 +8,17 @@ use salvo::http::header::HOST;
 use salvo::prelude::*;
 
 use super::limits::refuse;
-use crate::startup::config::HostCheck;
+
+/// Which `Host` header values the server answers: the DNS-rebinding defence of the MCP
+/// transport spec. A rebinding page reaches us under its own name, so its requests carry a Host
+/// we do not know; loopback names are always accepted, as no such page can send them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostCheck {
+    /// `ALLOWED_HOSTS=*`: for platforms that rewrite Host (AgentCore Runtime by default).
+    Off,
+    /// Lower-case `name` (any port) or `name:port` (that port only) entries.
+    Only(Vec<String>),
+}
 
 /// Routes answered whatever the Host: load-balancer health checks address the target by IP
 /// and carry no data worth rebinding for.

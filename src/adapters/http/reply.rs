@@ -9,7 +9,7 @@ use salvo::prelude::*;
 use salvo::sse::{self, SseEvent};
 use serde::Serialize;
 
-use crate::app::service::ReplyStatus;
+use crate::protocol::ReplyStatus;
 
 /// `Accept` is read leniently: only a client that accepts SSE and not JSON (nor `*/*`) gets a
 /// stream. Every `Accept` header counts, matched case-insensitively, without allocating.

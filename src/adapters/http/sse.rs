@@ -11,16 +11,15 @@ use futures_util::{StreamExt, stream};
 use salvo::http::header::{CACHE_CONTROL, HeaderValue};
 use salvo::prelude::*;
 use salvo::sse::{SseEvent, SseKeepAlive};
-use serde_json::value::RawValue;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::HttpState;
 use super::caller::CallerDepotExt;
-use super::streamable::read_json;
-use crate::app::service::to_raw;
+use super::reply::status_of;
+use super::streamable::read_body;
+use super::{HttpState, McpFacts};
 use crate::ports::{BusError, SessionBus, SessionId};
-use crate::protocol::jsonrpc::{classify, error_response};
-use crate::protocol::{ProtocolVersion, RpcError};
+use crate::protocol::jsonrpc::error_response;
+use crate::protocol::{Exchange, Post, Transport};
 
 pub struct SseOpen {
     state: Arc<HttpState>,
@@ -182,7 +181,7 @@ impl Handler for SsePost {
                 "this session belongs to another user",
             );
         }
-        let body = match read_json(req, self.state.settings.max_body_bytes).await {
+        let body = match read_body(req, self.state.settings.max_body_bytes).await {
             Ok(body) => body,
             Err((status, error)) => {
                 res.status_code(status);
@@ -190,38 +189,27 @@ impl Handler for SsePost {
                 return;
             }
         };
-        depot.insert_typed(super::McpFacts::of(&body));
-        // Before `initialize` ran, assume the transport's own revision.
-        let version = info
-            .protocol
-            .as_deref()
-            .and_then(ProtocolVersion::parse)
-            .unwrap_or(ProtocolVersion::V2024_11_05);
-        let replies = match body {
-            Value::Array(items) if version.allows_batches() && !items.is_empty() => {
-                let mut bodies = Vec::new();
-                for item in items {
-                    if let Some(body) = self.one(&caller, &id, version, item, true).await {
-                        bodies.push(body);
-                    }
-                }
-                if bodies.is_empty() {
-                    None
-                } else {
-                    Some(to_raw(&bodies))
-                }
-            }
-            Value::Array(_) => Some(to_raw(&error_response(
-                None,
-                &RpcError::invalid_request(
-                    "JSON-RPC batches are only supported in protocol version 2025-03-26",
-                ),
-            ))),
-            single => self.one(&caller, &id, version, single, false).await,
+        let post = Post {
+            body,
+            transport: Transport::Session(info.protocol),
         };
-        if let Some(reply) = replies {
+        let answered = self.state.mcp.answer(&caller, post).await;
+        depot.insert_typed(McpFacts::from(answered.summary));
+        let reply = match answered.exchange {
+            Exchange::Accepted => None,
+            Exchange::Answer(reply) => Some(reply),
+            Exchange::Refused(reply) => {
+                res.status_code(status_of(reply.status));
+                res.render(Text::Json(String::from(Box::<str>::from(reply.body))));
+                return;
+            }
+        };
+        if let Some(reply) = reply {
+            if let Some(negotiated) = reply.negotiated {
+                let _ = bus.set_protocol(&id, negotiated).await;
+            }
             match bus
-                .deliver(&id, String::from(Box::<str>::from(reply)))
+                .deliver(&id, String::from(Box::<str>::from(reply.body)))
                 .await
             {
                 Ok(()) => {}
@@ -233,31 +221,5 @@ impl Handler for SsePost {
         }
         res.status_code(StatusCode::ACCEPTED);
         res.render(Text::Plain("Accepted"));
-    }
-}
-
-impl SsePost {
-    /// Answers one message of a session; records the version `initialize` negotiated.
-    async fn one(
-        &self,
-        caller: &crate::domain::principal::Caller,
-        id: &SessionId,
-        version: ProtocolVersion,
-        item: Value,
-        in_batch: bool,
-    ) -> Option<Box<RawValue>> {
-        let message = match classify(item) {
-            Ok(message) => message,
-            Err((request_id, error)) => return Some(to_raw(&error_response(request_id, &error))),
-        };
-        if in_batch && message.method() == Some("initialize") {
-            let error = RpcError::invalid_request("initialize must not be part of a batch");
-            return Some(to_raw(&error_response(message.id().cloned(), &error)));
-        }
-        let reply = self.state.service.handle(caller, version, message).await?;
-        if let Some(negotiated) = reply.negotiated {
-            let _ = self.state.bus.set_protocol(id, negotiated.as_str()).await;
-        }
-        Some(reply.body)
     }
 }

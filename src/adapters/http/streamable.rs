@@ -7,16 +7,13 @@ use std::sync::Arc;
 
 use salvo::http::ParseError;
 use salvo::prelude::*;
-use serde_json::Value;
-use serde_json::value::RawValue;
 
-use super::HttpState;
 use super::caller::CallerDepotExt;
 use super::reply::{accepted, status_of, wants_sse_only, write};
-use crate::app::service::{Reply, to_raw};
-use crate::protocol::jsonrpc::{classify, error_response};
-use crate::protocol::modern::{self, Headers};
-use crate::protocol::{ProtocolVersion, RpcError};
+use super::{HttpState, McpFacts};
+use crate::protocol::jsonrpc::error_response;
+use crate::protocol::modern::Headers;
+use crate::protocol::{Exchange, Post, RpcError, Transport};
 
 pub struct McpPost {
     state: Arc<HttpState>,
@@ -31,11 +28,10 @@ impl McpPost {
     }
 }
 
-/// Reads the body within the configured limit: 413 past it, -32700 for invalid JSON.
-pub async fn read_json(req: &mut Request, limit: usize) -> Result<Value, (StatusCode, RpcError)> {
+/// Reads the body within the configured limit: 413 past it.
+pub async fn read_body(req: &mut Request, limit: usize) -> Result<&[u8], (StatusCode, RpcError)> {
     match req.payload_with_max_size(limit).await {
-        Ok(bytes) => serde_json::from_slice(bytes)
-            .map_err(|_| (StatusCode::BAD_REQUEST, RpcError::parse_error())),
+        Ok(bytes) => Ok(bytes),
         Err(ParseError::PayloadTooLarge) => Err((
             StatusCode::PAYLOAD_TOO_LARGE,
             RpcError::invalid_request(format!("Request body exceeds {limit} bytes")),
@@ -45,6 +41,14 @@ pub async fn read_json(req: &mut Request, limit: usize) -> Result<Value, (Status
             RpcError::invalid_request("Unreadable request body"),
         )),
     }
+}
+
+/// The value of header `name` when it is text, owned so that the body may then be read.
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 #[async_trait]
@@ -61,106 +65,35 @@ impl Handler for McpPost {
             return;
         };
         let sse_only = wants_sse_only(req);
-        let body = match read_json(req, self.state.settings.max_body_bytes).await {
+        let (version_h, method_h, name_h) = (
+            header(req, "mcp-protocol-version"),
+            header(req, "mcp-method"),
+            header(req, "mcp-name"),
+        );
+        let body = match read_body(req, self.state.settings.max_body_bytes).await {
             Ok(body) => body,
             Err((status, error)) => {
                 return write(res, status, &error_response(None, &error), sse_only);
             }
         };
-        depot.insert_typed(super::McpFacts::of(&body));
-        let header = |name: &str| {
-            req.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let (version_h, method_h, name_h) = (
-            header("mcp-protocol-version"),
-            header("mcp-method"),
-            header("mcp-name"),
-        );
         let headers = Headers {
             protocol_version: version_h.as_deref(),
             method: method_h.as_deref(),
             name: name_h.as_deref(),
         };
-        let service = &self.state.service;
-        match body {
-            Value::Array(items) => {
-                let replies = batch(service, &caller, headers, items).await;
-                match replies {
-                    Err(reply) => write(res, status_of(reply.status), &reply.body, sse_only),
-                    Ok(bodies) if bodies.is_empty() => accepted(res),
-                    Ok(bodies) => write(res, StatusCode::OK, &bodies, sse_only),
-                }
-            }
-            single => {
-                let header_modern =
-                    headers.protocol_version == Some(ProtocolVersion::V2026_07_28.as_str());
-                let message = match classify(single) {
-                    Ok(message) => message,
-                    Err((id, error)) => {
-                        let reply = Reply::error(id, &error, header_modern);
-                        return write(res, status_of(reply.status), &reply.body, sse_only);
-                    }
-                };
-                let version = match modern::resolve(headers, &message) {
-                    Ok(version) => version,
-                    Err(error) => {
-                        let modern = header_modern || error.code == RpcError::UNSUPPORTED_VERSION;
-                        let reply = Reply::error(message.id().cloned(), &error, modern);
-                        return write(res, status_of(reply.status), &reply.body, sse_only);
-                    }
-                };
-                match service.handle(&caller, version, message).await {
-                    None => accepted(res),
-                    Some(reply) => write(res, status_of(reply.status), &reply.body, sse_only),
-                }
-            }
-        }
-    }
-}
-
-/// JSON-RPC batches: only for revision 2025-03-26, never with `initialize` inside.
-async fn batch(
-    service: &crate::app::service::McpService,
-    caller: &crate::domain::principal::Caller,
-    headers: Headers<'_>,
-    items: Vec<Value>,
-) -> Result<Vec<Box<RawValue>>, Reply> {
-    let refuse = |why: &'static str| Reply::error(None, &RpcError::invalid_request(why), false);
-    if items.is_empty() {
-        return Err(refuse("Invalid Request: empty batch"));
-    }
-    let version = match headers.protocol_version {
-        None => ProtocolVersion::ASSUMED_WITHOUT_HEADER,
-        Some(text) => ProtocolVersion::parse(text)
-            .ok_or_else(|| Reply::error(None, &RpcError::unsupported_version(text), true))?,
-    };
-    if !version.allows_batches() {
-        return Err(refuse(
-            "JSON-RPC batches are only supported in protocol version 2025-03-26",
-        ));
-    }
-    let mut bodies = Vec::new();
-    for item in items {
-        let message = match classify(item) {
-            Ok(message) => message,
-            Err((id, error)) => {
-                bodies.push(to_raw(&error_response(id, &error)));
-                continue;
-            }
+        let post = Post {
+            body,
+            transport: Transport::Streamable(headers),
         };
-        if message.method() == Some("initialize") {
-            let error = RpcError::invalid_request("initialize must not be part of a batch");
-            bodies.push(to_raw(&error_response(message.id().cloned(), &error)));
-            continue;
-        }
-        if let Some(reply) = service.handle(caller, version, message).await {
-            bodies.push(reply.body);
+        let answered = self.state.mcp.answer(&caller, post).await;
+        depot.insert_typed(McpFacts::from(answered.summary));
+        match answered.exchange {
+            Exchange::Accepted => accepted(res),
+            Exchange::Answer(reply) | Exchange::Refused(reply) => {
+                write(res, status_of(reply.status), &reply.body, sse_only);
+            }
         }
     }
-    Ok(bodies)
 }
 
 /// `GET`/`DELETE /mcp`: this server opens no server-initiated stream and keeps no session.

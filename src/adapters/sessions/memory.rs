@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::domain::principal::Subject;
 use crate::ports::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
+use crate::protocol::ProtocolVersion;
 
 /// Messages queued per session before `deliver` waits for the reader.
 const QUEUE: usize = 64;
@@ -75,12 +76,9 @@ impl SessionBus for MemorySessionBus {
             .ok_or(BusError::UnknownSession)
     }
 
-    async fn set_protocol(&self, id: &SessionId, version: &str) -> Result<(), BusError> {
-        self.with(|map| {
-            map.get_mut(id)
-                .map(|e| e.info.protocol = Some(version.to_owned()))
-        })?
-        .ok_or(BusError::UnknownSession)
+    async fn set_protocol(&self, id: &SessionId, version: ProtocolVersion) -> Result<(), BusError> {
+        self.with(|map| map.get_mut(id).map(|e| e.info.protocol = Some(version)))?
+            .ok_or(BusError::UnknownSession)
     }
 
     async fn deliver(&self, id: &SessionId, message: String) -> Result<(), BusError> {
@@ -124,10 +122,12 @@ mod tests {
     async fn session_info_keeps_owner_and_negotiated_version() {
         let bus = MemorySessionBus::new();
         let (id, _inbox) = bus.open(Subject::new("alice")).await.unwrap();
-        bus.set_protocol(&id, "2024-11-05").await.unwrap();
+        bus.set_protocol(&id, ProtocolVersion::V2024_11_05)
+            .await
+            .unwrap();
         let info = bus.info(&id).await.unwrap();
         assert_eq!(info.subject, Subject::new("alice"));
-        assert_eq!(info.protocol.as_deref(), Some("2024-11-05"));
+        assert_eq!(info.protocol, Some(ProtocolVersion::V2024_11_05));
         assert_eq!(
             bus.info(&SessionId::new("nope")).await,
             Err(BusError::UnknownSession)

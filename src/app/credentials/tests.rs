@@ -6,8 +6,8 @@ use super::*;
 use crate::app::failure::messages;
 use crate::domain::error::UpstreamError;
 use crate::domain::policy::AuthMode;
-use crate::domain::tools::FailureCode;
 use crate::domain::principal::{Principal, ScopeSet, Tenant};
+use crate::domain::tools::FailureCode;
 use crate::domain::upstream::{Company, Page};
 use crate::ports::{MockNeonPanelApi, MockServiceTokens, MockUserCredentials};
 
@@ -203,7 +203,10 @@ async fn a_user_only_tool_tells_a_caller_without_sign_in_that_it_needs_one() {
 
     // Assert: no challenge, since signing in again to this connection would not help.
     let failure = refused.expect_err("refused");
-    assert_eq!((failure.status, failure.code), (403, FailureCode::Forbidden));
+    assert_eq!(
+        (failure.status, failure.code),
+        (403, FailureCode::Forbidden)
+    );
     assert_eq!(failure.message, messages::NEEDS_SIGN_IN);
     assert_eq!(failure.www_authenticate, None);
 }
@@ -223,7 +226,10 @@ async fn a_rejected_exchange_in_hybrid_mode_asks_to_sign_in_again_instead_of_fal
 
     // Assert
     let failure = refused.expect_err("refused");
-    assert_eq!((failure.status, failure.code), (401, FailureCode::Unauthorized));
+    assert_eq!(
+        (failure.status, failure.code),
+        (401, FailureCode::Unauthorized)
+    );
     assert_eq!(
         failure.www_authenticate.as_deref(),
         Some(challenge::sign_in_again(METADATA).as_str())

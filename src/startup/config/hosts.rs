@@ -1,21 +1,11 @@
 //! Names the server answers under: the `Host` allow-list (DNS-rebinding defence) and the
 //! RFC 9728 resources of both transports, derived from `MCP_RESOURCE_URL`.
 
-use super::list;
+use super::raw::list;
+pub use crate::adapters::http::HostCheck;
 use crate::domain::resource::origin_of;
 #[cfg(test)]
 use crate::domain::resource::sse_resource_of;
-
-/// Which `Host` header values the server answers: the DNS-rebinding defence of the MCP
-/// transport spec. A rebinding page reaches us under its own name, so its requests carry a Host
-/// we do not know; loopback names are always accepted, as no such page can send them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HostCheck {
-    /// `ALLOWED_HOSTS=*`: for platforms that rewrite Host (AgentCore Runtime by default).
-    Off,
-    /// Lower-case `name` (any port) or `name:port` (that port only) entries.
-    Only(Vec<String>),
-}
 
 /// The host name of an http(s) URL, lower-case and without the port (`[::1]` keeps its brackets,
 /// as a `Host` header writes it).

@@ -1,6 +1,9 @@
 //! Unit tests of settings validation (kept beside config.rs so that file reads as the settings).
 
+use std::time::Duration;
+
 use super::*;
+use crate::domain::secret::Secret;
 
 fn minimal() -> Settings {
     Settings {
@@ -35,7 +38,7 @@ fn the_drain_window_defaults_to_10_s_within_the_grace_and_may_not_exceed_it() {
     let default = minimal().validate().unwrap();
     assert_eq!(default.shutdown_drain, Duration::from_secs(10));
     let short = Settings {
-        shutdown_grace_ms: Some(3000),
+        shutdown_grace_ms: Some("3000".into()),
         ..minimal()
     };
     assert_eq!(
@@ -43,8 +46,8 @@ fn the_drain_window_defaults_to_10_s_within_the_grace_and_may_not_exceed_it() {
         Duration::from_secs(3)
     );
     let too_long = Settings {
-        shutdown_grace_ms: Some(3000),
-        shutdown_drain_ms: Some(5000),
+        shutdown_grace_ms: Some("3000".into()),
+        shutdown_drain_ms: Some("5000".into()),
         ..minimal()
     };
     let errors = too_long.validate().unwrap_err().to_string();
@@ -55,7 +58,7 @@ fn the_drain_window_defaults_to_10_s_within_the_grace_and_may_not_exceed_it() {
 fn every_problem_is_reported_at_once() {
     let settings = Settings {
         oauth_algorithms: Some("HS256,none".into()),
-        page_size: Some(100),
+        page_size: Some("100".into()),
         tool_auth_modes: Some("neonpanel_plan_purchase=admin,nope=user".into()),
         log_format: Some("xml".into()),
         client_id: Some("id".into()),
@@ -97,7 +100,7 @@ fn blank_values_from_a_copied_env_example_mean_unset() {
 #[test]
 fn agentcore_mode_listens_on_8000_without_sse() {
     let config = Settings {
-        agentcore: Some(true),
+        agentcore: Some("true".into()),
         ..minimal()
     }
     .validate()
@@ -214,4 +217,70 @@ fn client_secret_never_appears_in_debug_output() {
     assert!(!format!("{settings:?}").contains("s3cr3t-value"));
     let config = settings.validate().unwrap();
     assert!(!format!("{config:?}").contains("s3cr3t-value"));
+}
+
+#[test]
+fn badly_typed_values_are_reported_with_every_other_problem() {
+    // Arrange
+    let settings = Settings {
+        port: Some("not-a-port".into()),
+        sse_heartbeat_ms: Some("-5".into()),
+        max_concurrent_requests: Some("1e3".into()),
+        trust_forwarded_for: Some("maybe".into()),
+        oauth_jwks_uri: Some("not-a-url".into()),
+        ..Settings::default()
+    };
+
+    // Act
+    let errors = settings.validate().unwrap_err().0;
+
+    // Assert
+    for name in [
+        "PORT: expected a port number",
+        "SSE_HEARTBEAT_MS: expected a whole number",
+        "MAX_CONCURRENT_REQUESTS: expected a whole number",
+        "TRUST_FORWARDED_FOR: expected true or false",
+        "NEONPANEL_OAUTH_JWKS_URI: must be an http(s) URL",
+        "NEONPANEL_OAUTH_ISSUER: required",
+    ] {
+        assert_eq!(
+            errors.iter().filter(|e| e.starts_with(name)).count(),
+            1,
+            "{name} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn switches_read_like_clap_boolish_values_and_blank_numbers_mean_unset() {
+    for (text, enabled) in [("yes", true), ("ON", true), ("0", false), ("f", false)] {
+        let config = Settings {
+            enable_streamable_http: Some(text.into()),
+            port: Some(" ".into()),
+            ..minimal()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.enable_streamable_http, enabled, "{text}");
+        assert_eq!(config.listen.port(), 3000);
+    }
+}
+
+#[test]
+fn a_port_out_of_range_is_refused_and_port_0_lets_the_os_choose() {
+    let errors = Settings {
+        port: Some("65536".into()),
+        ..minimal()
+    }
+    .validate()
+    .unwrap_err()
+    .0;
+    assert!(errors.iter().any(|e| e.contains("\"65536\"")), "{errors:?}");
+    let config = Settings {
+        port: Some("0".into()),
+        ..minimal()
+    }
+    .validate()
+    .unwrap();
+    assert_eq!(config.listen.port(), 0);
 }

@@ -16,7 +16,7 @@ async fn world_against(sts: &MockServer, rate_limit: u32) -> SandboxWorld {
     let uri = sts.uri();
     sandbox_world_with(|sandbox, settings| {
         let mut settings = iam_settings(sandbox, settings, &uri);
-        settings.rate_limit_per_minute = Some(rate_limit);
+        settings.rate_limit_per_minute = Some(rate_limit.to_string());
         settings
     })
     .await

@@ -9,8 +9,8 @@ mod refusals;
 mod sandbox_sts;
 
 use neonpanel_mcp::app::failure::messages;
-use neonpanel_sandbox::{DEMO_ROLE_COMPANY, DemoAwsKey, Sandbox};
 use neonpanel_mcp::startup::config::Settings;
+use neonpanel_sandbox::{DEMO_ROLE_COMPANY, DemoAwsKey, Sandbox};
 use rmcp::model::{CallToolRequestParams, ProtocolVersion};
 use rmcp010::ServiceExt;
 use rmcp010::model::{CallToolRequestParam, ClientInfo};

@@ -32,6 +32,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use self::records::{Local, Lookup, Shared};
 use crate::domain::principal::Subject;
 use crate::ports::{BusError, SessionBus, SessionId, SessionInbox, SessionInfo};
+use crate::protocol::ProtocolVersion;
 
 mod records;
 mod tasks;
@@ -198,7 +199,7 @@ impl Shared {
         let info = self.with(|map| {
             map.get(id).map(|l| SessionInfo {
                 subject: l.subject.clone(),
-                protocol: l.protocol.clone(),
+                protocol: l.protocol,
             })
         })?;
         if info.is_some() {
@@ -278,7 +279,12 @@ impl SessionBus for RedisSessionBus {
                 if let Some(subject) = fields.next().flatten() {
                     return Ok(SessionInfo {
                         subject: Subject::new(subject),
-                        protocol: fields.next().flatten(),
+                        // A value this build does not know reads as "not negotiated".
+                        protocol: fields
+                            .next()
+                            .flatten()
+                            .as_deref()
+                            .and_then(ProtocolVersion::parse),
                     });
                 }
                 BusError::UnknownSession
@@ -289,15 +295,15 @@ impl SessionBus for RedisSessionBus {
         shared.restore_local(id).await?.ok_or(missing)
     }
 
-    async fn set_protocol(&self, id: &SessionId, version: &str) -> Result<(), BusError> {
+    async fn set_protocol(&self, id: &SessionId, version: ProtocolVersion) -> Result<(), BusError> {
         let shared = &self.shared;
-        let cmd = shared.set_protocol_cmd(id, version);
+        let cmd = shared.set_protocol_cmd(id, version.as_str());
         if shared.query::<i64>("set protocol", &cmd).await? == 0 {
             return Err(BusError::UnknownSession);
         }
         shared.with(|map| {
             if let Some(local) = map.get_mut(id) {
-                local.protocol = Some(version.to_owned());
+                local.protocol = Some(version);
             }
         })
     }

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use super::{TTL_SECS, unavailable};
 use crate::domain::principal::Subject;
 use crate::ports::{BusError, SessionId};
+use crate::protocol::ProtocolVersion;
 
 // Scripts make check-and-write atomic: a plain HSET after a separate EXISTS could recreate a
 // record that `close` just deleted, without a TTL, and it would never expire.
@@ -51,7 +52,7 @@ const RENEW: &str = "if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 0 then \
 pub(super) struct Local {
     pub(super) subject: Subject,
     /// Known only when negotiated through this instance; used to recreate a lost record.
-    pub(super) protocol: Option<String>,
+    pub(super) protocol: Option<ProtocolVersion>,
     pub(super) tx: mpsc::Sender<String>,
 }
 
@@ -183,14 +184,14 @@ impl Shared {
 
     /// Renews (or recreates) the records of this instance's live sessions, or of `only` one.
     pub(super) async fn renew(&self, only: Option<&SessionId>) -> Result<(), BusError> {
-        let owned: Vec<(SessionId, Subject, String)> = self.with(|map| {
+        let owned: Vec<(SessionId, Subject, &'static str)> = self.with(|map| {
             map.iter()
                 .filter(|(id, _)| only.is_none_or(|only| only == *id))
                 .map(|(id, l)| {
                     (
                         id.clone(),
                         l.subject.clone(),
-                        l.protocol.clone().unwrap_or_default(),
+                        l.protocol.map(ProtocolVersion::as_str).unwrap_or_default(),
                     )
                 })
                 .collect()

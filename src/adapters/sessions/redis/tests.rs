@@ -85,13 +85,15 @@ async fn info_through_another_instance_shows_the_owner_subject_and_protocol_set_
     assert_eq!(b.info(&id).await.unwrap().protocol, None);
 
     // Act
-    b.set_protocol(&id, "2025-03-26").await.unwrap();
+    b.set_protocol(&id, ProtocolVersion::V2025_03_26)
+        .await
+        .unwrap();
 
     // Assert
     for bus in [&a, &b] {
         let info = bus.info(&id).await.unwrap();
         assert_eq!(info.subject, Subject::new("alice"));
-        assert_eq!(info.protocol.as_deref(), Some("2025-03-26"));
+        assert_eq!(info.protocol, Some(ProtocolVersion::V2025_03_26));
     }
 }
 
@@ -105,7 +107,7 @@ async fn an_unknown_session_is_unknown_to_every_operation() {
     // Act
     let delivered = bus.deliver(&id, "x".into()).await;
     let info = bus.info(&id).await;
-    let protocol = bus.set_protocol(&id, "2024-11-05").await;
+    let protocol = bus.set_protocol(&id, ProtocolVersion::V2024_11_05).await;
 
     // Assert
     assert_eq!(delivered, Err(BusError::UnknownSession));
@@ -217,7 +219,9 @@ async fn renewal_restores_records_that_redis_lost() {
         instance(&redis, &prefix).await,
     );
     let (id, mut inbox) = a.open(Subject::new("alice")).await.unwrap();
-    a.set_protocol(&id, "2025-03-26").await.unwrap();
+    a.set_protocol(&id, ProtocolVersion::V2025_03_26)
+        .await
+        .unwrap();
     let mut redis = raw(&redis).await;
     let _: i64 = redis::cmd("DEL")
         .arg(a.shared.key(&id))
@@ -232,7 +236,7 @@ async fn renewal_restores_records_that_redis_lost() {
     // Assert
     let info = b.info(&id).await.unwrap();
     assert_eq!(info.subject, Subject::new("alice"));
-    assert_eq!(info.protocol.as_deref(), Some("2025-03-26"));
+    assert_eq!(info.protocol, Some(ProtocolVersion::V2025_03_26));
     b.deliver(&id, "back".into()).await.unwrap();
     assert_eq!(next(&mut inbox).await.as_deref(), Some("back"));
 }
