@@ -31,10 +31,12 @@ const LIST_TTL_MS: u64 = 300_000;
 
 const INSTRUCTIONS: &str = "NeonPanel is inventory and accounting software for Amazon sellers. \
 These read-only tools look up the signed-in user's NeonPanel accounts (companies), sales orders, \
-inventory items, landed cost per batch, and compute purchase (reorder) plans. Start with \
-neonpanel_list_accounts to get an accountId, then pass it to the other tools. Lists are \
-paginated: pass nextCursor back as cursor. Dates are YYYY-MM-DD. Errors come back as results \
-with isError and a short explanation; access to an account the user cannot reach is refused.";
+inventory items and stock levels, purchase orders, revenue and COGS, landed cost per batch, and \
+compute purchase (reorder) plans. Start with neonpanel_list_accounts to get an accountId, then \
+pass it to the other tools; when only search and fetch are offered, search first and fetch a \
+result's id. Lists are paginated: pass nextCursor back as cursor. Dates are YYYY-MM-DD. Errors \
+come back as results with isError and a short explanation; access to an account the user cannot \
+reach is refused.";
 
 /// A successful `tools/call` result, written straight from the tool's serialized output.
 #[derive(Serialize)]

@@ -45,7 +45,8 @@ pub struct Output {
     pub text: String,
     /// Where a person sees the record in NeonPanel.
     pub url: String,
-    /// The record's structured facts.
+    /// The record's structured facts (always an object, so the schema says so).
+    #[schemars(with = "std::collections::BTreeMap<String, Value>")]
     pub metadata: Value,
 }
 
