@@ -4,7 +4,7 @@
 pub mod authentication;
 pub mod credentials;
 pub mod failure;
-pub mod pages;
-pub mod redact;
-pub mod service;
+pub(crate) mod pages;
+pub(crate) mod redact;
+pub(crate) mod service;
 pub mod tools;

@@ -29,9 +29,7 @@ use crate::ports::{
 
 pub use access::McpFacts;
 pub use auth::AuthHoop;
-pub use caller::CallerDepotExt;
 pub use connections::PerIpConnections;
-pub use limits::RateLimit;
 pub use rebinding::HostCheck;
 
 /// What the HTTP layer needs to know of the configuration.

@@ -41,11 +41,9 @@ const NOT_CONFIGURED: &str = "no NeonPanel user-credential source is configured 
 /// The token type asked for in an RFC 8693 exchange (§3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RequestedTokenType {
-    /// `urn:ietf:params:oauth:token-type:jwt`
+    /// `urn:ietf:params:oauth:token-type:jwt`: the only type the API accepts as a bearer.
     #[default]
     Jwt,
-    /// `urn:ietf:params:oauth:token-type:access_token`
-    AccessToken,
 }
 
 /// Where a user credential comes from; the wiring picks the first configured (docs/design.md §4).

@@ -85,7 +85,6 @@ pub(super) async fn fetch(
         } => {
             let requested = match requested {
                 RequestedTokenType::Jwt => "urn:ietf:params:oauth:token-type:jwt",
-                RequestedTokenType::AccessToken => "urn:ietf:params:oauth:token-type:access_token",
             };
             // RFC 8693 §2.1.
             let mut form: Vec<(String, String)> = [
