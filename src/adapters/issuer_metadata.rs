@@ -12,7 +12,7 @@ use crate::ports::IssuerMetadata;
 
 const TTL: Duration = Duration::from_secs(600);
 
-pub struct CachedIssuerMetadata {
+pub(crate) struct CachedIssuerMetadata {
     outbound: Outbound,
     issuer: String,
     /// Never held across an await.
@@ -21,7 +21,7 @@ pub struct CachedIssuerMetadata {
 
 impl CachedIssuerMetadata {
     #[must_use]
-    pub fn new(outbound: Outbound, issuer: String) -> Self {
+    pub(crate) fn new(outbound: Outbound, issuer: String) -> Self {
         Self {
             outbound,
             issuer,

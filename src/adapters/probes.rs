@@ -7,7 +7,7 @@ use crate::adapters::sessions::RedisSessionBus;
 use crate::domain::error::CredentialError;
 use crate::ports::{Check, HealthProbe, ServiceTokens};
 
-pub struct UpstreamProbe {
+pub(crate) struct UpstreamProbe {
     outbound: Outbound,
     jwks_uri: String,
     service_tokens: Arc<dyn ServiceTokens>,
@@ -16,7 +16,7 @@ pub struct UpstreamProbe {
 
 impl UpstreamProbe {
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         outbound: Outbound,
         jwks_uri: String,
         service_tokens: Arc<dyn ServiceTokens>,

@@ -38,7 +38,7 @@ return 0
 /// A rate check must not hold a request for long: past this, the local count decides.
 const TIMEOUT: Duration = Duration::from_millis(250);
 
-pub struct RedisRateLimit {
+pub(crate) struct RedisRateLimit {
     redis: ConnectionManager,
     prefix: String,
     script: Script,
@@ -46,7 +46,7 @@ pub struct RedisRateLimit {
 
 impl RedisRateLimit {
     #[must_use]
-    pub fn new(redis: ConnectionManager, key_prefix: &str) -> Self {
+    pub(crate) fn new(redis: ConnectionManager, key_prefix: &str) -> Self {
         Self {
             redis,
             prefix: key_prefix.to_owned(),

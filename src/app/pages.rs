@@ -10,10 +10,10 @@ use crate::domain::upstream::{LandedCost, Page};
 /// far beyond any account's companies or an item's batches, and a bound on a looping upstream.
 ///
 /// [`PageSize::MAX`]: crate::domain::pagination::PageSize::MAX
-pub const MAX_PAGES: u32 = 20;
+pub(crate) const MAX_PAGES: u32 = 20;
 
 /// One numbered page of a NeonPanel answer (`last_page` beside the records).
-pub trait NumberedPage {
+pub(crate) trait NumberedPage {
     fn last_page(&self) -> u32;
 }
 
@@ -34,7 +34,7 @@ impl NumberedPage for LandedCost {
 ///
 /// # Errors
 /// The first error `fetch` returns; no further page is read.
-pub async fn walk_pages<P, B, E, Fut>(
+pub(crate) async fn walk_pages<P, B, E, Fut>(
     mut fetch: impl FnMut(u32) -> Fut,
     mut visit: impl FnMut(P) -> ControlFlow<B>,
 ) -> Result<Option<B>, E>

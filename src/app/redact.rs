@@ -11,7 +11,7 @@ const REDACTED: &str = "[redacted]";
 /// `text` with JWTs, bearer values and long opaque strings replaced by `[redacted]`, at most
 /// [`MAX_CHARS`] characters.
 #[must_use]
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_CHARS) + 16);
     let mut word = String::new();
     let mut after_bearer = false;

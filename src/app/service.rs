@@ -25,7 +25,7 @@ const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 const TOOLS_LIST: &str = "tools";
 /// Tools per `tools/list` page: every tool fits on one page, so clients that never follow
 /// `nextCursor` still see them all.
-pub const TOOLS_PAGE_SIZE: usize = 100;
+pub(crate) const TOOLS_PAGE_SIZE: usize = 100;
 /// How long clients may cache `tools/list` and `server/discover` (2026-07-28 `ttlMs`).
 const LIST_TTL_MS: u64 = 300_000;
 
@@ -66,7 +66,7 @@ enum Answer {
     Tool(ToolOutput),
 }
 
-pub struct McpService {
+pub(crate) struct McpService {
     /// The 2026-07-28 result `_meta` (server identity), built once.
     modern_meta: Value,
     catalogue: Catalogue,
@@ -78,7 +78,7 @@ pub struct McpService {
 
 impl McpService {
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         catalogue: Catalogue,
         runner: ToolRunner,
         required_scopes: &ScopeSet,
@@ -104,13 +104,13 @@ impl McpService {
 
     /// Reports every tool call (tool, outcome, duration) to `telemetry`.
     #[must_use]
-    pub fn with_telemetry(mut self, telemetry: Arc<dyn Telemetry>) -> Self {
+    pub(crate) fn with_telemetry(mut self, telemetry: Arc<dyn Telemetry>) -> Self {
         self.telemetry = telemetry;
         self
     }
 
     /// Answers one message; `None` for notifications and client responses (HTTP 202).
-    pub async fn handle(
+    pub(crate) async fn handle(
         &self,
         caller: &Caller,
         version: ProtocolVersion,

@@ -182,7 +182,7 @@ async fn redis(config: &Config) -> Option<Check> {
 ///
 /// # Errors
 /// When the adapters cannot even be built from `config`.
-pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     println!("configuration: ok");
     // Redis is checked on its own below, so that an unreachable one is one FAIL line among
     // the others instead of an error that hides them.

@@ -1,7 +1,7 @@
 //! Binary-only glue (not part of the library): the `sandbox` subcommand, the one place where
 //! the sandbox and the server meet.
 
-pub mod check;
+pub(crate) mod check;
 #[cfg(feature = "sandbox")]
-pub mod sandbox;
-pub mod token;
+pub(crate) mod sandbox;
+pub(crate) mod token;

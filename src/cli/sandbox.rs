@@ -25,7 +25,7 @@ fn with_inspector(listed: Option<&str>) -> String {
 
 /// `neonpanel-mcp sandbox` flags: its own, then the server settings it keeps.
 #[derive(Args, Debug)]
-pub struct SandboxArgs {
+pub(crate) struct SandboxArgs {
     /// Port of the sandbox (OAuth issuer and NeonPanel API); 0 picks a free one.
     #[arg(long, env = "SANDBOX_PORT", default_value_t = 3001)]
     pub sandbox_port: u16,
@@ -45,7 +45,7 @@ pub struct SandboxArgs {
 
 /// Settings [`settings_for`] replaces: hidden from `sandbox --help`, which lists only what
 /// the sandbox honours.
-pub const REPLACED_SETTINGS: &[&str] = &[
+pub(crate) const REPLACED_SETTINGS: &[&str] = &[
     "resource_url",
     "oauth_issuer",
     "oauth_jwks_uri",
@@ -84,7 +84,7 @@ fn iam_settings(sandbox: &Sandbox) -> Option<(String, String)> {
 /// `base` (from the environment and flags) with everything that names NeonPanel pointed at
 /// `sandbox`; logging, limits, timeouts and the rest keep the operator's values.
 #[must_use]
-pub fn settings_for(
+pub(crate) fn settings_for(
     sandbox: &Sandbox,
     base: Settings,
     host: &str,
@@ -151,7 +151,7 @@ fn advertised(public: Option<&str>, host: &str, port: u16) -> String {
     }
 }
 
-pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
     let base = args.settings;
     // Loopback unless told otherwise: the sandbox's demo users are not for the network.
     let host = base.host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());

@@ -11,7 +11,7 @@ use neonpanel_mcp::adapters::outbound::{Outbound, OutboundConfig, OutboundReques
 use serde_json::Value;
 
 #[derive(Args, Debug)]
-pub struct TokenArgs {
+pub(crate) struct TokenArgs {
     /// The MCP server's canonical URL, such as http://127.0.0.1:3000/mcp (its MCP_RESOURCE_URL).
     /// Required: it is sent as the RFC 8707 resource and becomes the token's audience; a token
     /// for any other audience is refused by the server.
@@ -102,7 +102,7 @@ fn open_browser(url: &str) {
 ///
 /// # Errors
 /// When discovery, sign-in or the token request fails.
-pub async fn run(args: TokenArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: TokenArgs) -> anyhow::Result<ExitCode> {
     let Some(resource) = args.resource else {
         eprintln!("{NO_RESOURCE}");
         return Ok(ExitCode::from(2));

@@ -24,7 +24,7 @@ pub trait ToolInput: DeserializeOwned + Validate<Context = ()> {
 ///
 /// # Errors
 /// Every problem found, each with the path of the offending field.
-pub fn parse<T: ToolInput>(raw: Option<&Value>, schema: &Value) -> Result<T, FieldErrors> {
+pub(crate) fn parse<T: ToolInput>(raw: Option<&Value>, schema: &Value) -> Result<T, FieldErrors> {
     let mut args = normalise(raw)?;
     let properties = schema.get("properties").and_then(Value::as_object);
     let required: Vec<&str> = schema
@@ -91,7 +91,7 @@ pub fn parse<T: ToolInput>(raw: Option<&Value>, schema: &Value) -> Result<T, Fie
 ///
 /// # Errors
 /// When the arguments are neither an object nor a string holding one.
-pub fn normalise(raw: Option<&Value>) -> Result<Map<String, Value>, FieldErrors> {
+pub(crate) fn normalise(raw: Option<&Value>) -> Result<Map<String, Value>, FieldErrors> {
     let value = match raw {
         None | Some(Value::Null) => return Ok(Map::new()),
         Some(Value::String(text)) if text.trim().is_empty() => return Ok(Map::new()),

@@ -4,7 +4,7 @@
 
 /// An RFC 6750 §3.1 error code with its fixed, caller-safe description.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChallengeError {
+pub(crate) struct ChallengeError {
     pub code: &'static str,
     pub description: &'static str,
 }
@@ -13,7 +13,11 @@ pub struct ChallengeError {
 /// resource_metadata=".."[, scope=".."]`. RFC 9728 §5.1: `resource_metadata` points the client
 /// at our protected-resource metadata; `scope` names what every call needs (omitted when empty).
 #[must_use]
-pub fn refusal(error: Option<ChallengeError>, resource_metadata: &str, scope: &str) -> String {
+pub(crate) fn refusal(
+    error: Option<ChallengeError>,
+    resource_metadata: &str,
+    scope: &str,
+) -> String {
     let mut header = String::from("Bearer ");
     if let Some(ChallengeError { code, description }) = error {
         header.push_str(&format!(
@@ -29,13 +33,13 @@ pub fn refusal(error: Option<ChallengeError>, resource_metadata: &str, scope: &s
 
 /// The challenge of a tool result whose NeonPanel sign-in was refused: sign in again.
 #[must_use]
-pub fn sign_in_again(resource_metadata: &str) -> String {
+pub(crate) fn sign_in_again(resource_metadata: &str) -> String {
     format!("Bearer error=\"invalid_token\", resource_metadata=\"{resource_metadata}\"")
 }
 
 /// The challenge of a tool result that needs more scopes (RFC 6750 §3.1 `insufficient_scope`).
 #[must_use]
-pub fn step_up(scope: &str, resource_metadata: &str) -> String {
+pub(crate) fn step_up(scope: &str, resource_metadata: &str) -> String {
     format!(
         "Bearer error=\"insufficient_scope\", scope=\"{scope}\", \
          resource_metadata=\"{resource_metadata}\""

@@ -2,7 +2,7 @@
 
 /// What the plan is computed from. Quantities are in units, durations in days.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PlanInputs {
+pub(crate) struct PlanInputs {
     pub on_hand: f64,
     pub daily_sales: f64,
     pub lead_time_days: f64,
@@ -12,7 +12,7 @@ pub struct PlanInputs {
 
 /// The outcome: when to reorder and how much.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// daily sales × lead time + safety stock.
     pub reorder_point: f64,
     /// ceil(daily sales × (lead time + coverage) + safety stock − on hand), never below 0.
@@ -22,7 +22,7 @@ pub struct Plan {
 /// Computes the plan. Negative or non-finite inputs are treated as 0 so that a malformed
 /// upstream figure can never produce a negative or absurd order.
 #[must_use]
-pub fn plan(inputs: &PlanInputs) -> Plan {
+pub(crate) fn plan(inputs: &PlanInputs) -> Plan {
     let sane = |x: f64| if x.is_finite() && x > 0.0 { x } else { 0.0 };
     let daily = sane(inputs.daily_sales);
     let lead = sane(inputs.lead_time_days);

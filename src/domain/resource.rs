@@ -4,7 +4,7 @@
 
 /// Scheme and authority of an http(s) URL: `https://mcp.example.com/mcp` → `https://mcp.example.com`.
 #[must_use]
-pub fn origin_of(url: &str) -> &str {
+pub(crate) fn origin_of(url: &str) -> &str {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
     let end = url
         .get(after_scheme..)
@@ -16,6 +16,6 @@ pub fn origin_of(url: &str) -> &str {
 /// The RFC 9728 `resource` of the legacy SSE transport: the `/sse` URL on the origin of
 /// `MCP_RESOURCE_URL`, which is what a client given the `/sse` URL asks a token for.
 #[must_use]
-pub fn sse_resource_of(resource_url: &str) -> String {
+pub(crate) fn sse_resource_of(resource_url: &str) -> String {
     format!("{}/sse", origin_of(resource_url))
 }

@@ -18,7 +18,7 @@ const VERDICT_CACHE_CAPACITY: u64 = 10_000;
 
 /// `default` alone, or with the STS authenticator in front when IAM callers are configured.
 #[must_use]
-pub fn with_iam_callers(
+pub(super) fn with_iam_callers(
     config: &Config,
     default: Arc<dyn Authenticator>,
     outbound: &Outbound,

@@ -10,7 +10,7 @@ use crate::ports::Clock;
 
 /// The limits (defaults: 10 calls a second, bursts of 20, 8 at once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StsBudgetConfig {
+pub(crate) struct StsBudgetConfig {
     pub calls_per_second: u32,
     pub burst: u32,
     pub max_in_flight: usize,
@@ -31,7 +31,7 @@ struct Bucket {
     refilled_at: u64,
 }
 
-pub struct StsBudget {
+pub(crate) struct StsBudget {
     config: StsBudgetConfig,
     bucket: Mutex<Bucket>,
     in_flight: Arc<Semaphore>,
@@ -39,13 +39,13 @@ pub struct StsBudget {
 }
 
 /// Leave to make one STS call; the in-flight slot is freed when it is dropped.
-pub struct Permit {
+pub(crate) struct Permit {
     _slot: OwnedSemaphorePermit,
 }
 
 impl StsBudget {
     #[must_use]
-    pub fn new(config: StsBudgetConfig, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(config: StsBudgetConfig, clock: Arc<dyn Clock>) -> Self {
         let now = clock.now_unix();
         Self {
             bucket: Mutex::new(Bucket {
@@ -60,7 +60,7 @@ impl StsBudget {
 
     /// A permit when both the rate and the in-flight bound allow one call now; `None`
     /// otherwise (the caller answers 503 + `Retry-After`, it does not queue).
-    pub fn try_call(&self) -> Option<Permit> {
+    pub(crate) fn try_call(&self) -> Option<Permit> {
         let slot = Arc::clone(&self.in_flight).try_acquire_owned().ok()?;
         let now = self.clock.now_unix();
         // Never held across an await.

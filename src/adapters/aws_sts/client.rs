@@ -9,7 +9,7 @@ use crate::domain::aws_iam::{AUDIENCE_HEADER, CheckedPresign};
 /// How STS answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum StsCallError {
+pub(crate) enum StsCallError {
     /// STS refused the request (bad signature, expired, unknown key): the token is bad.
     #[error("STS refused the presigned request ({0})")]
     Refused(String),
@@ -54,7 +54,7 @@ struct ErrorDetail {
 /// # Errors
 /// [`StsCallError::Refused`] when STS says the signature does not hold (4xx other than
 /// throttling); [`StsCallError::Unavailable`] for everything that is not an answer.
-pub async fn caller_arn(
+pub(super) async fn caller_arn(
     outbound: &Outbound,
     presign: &CheckedPresign,
     audience: &str,

@@ -28,8 +28,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mini_moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
-pub use budget::{StsBudget, StsBudgetConfig};
-pub use client::StsCallError;
+pub(crate) use budget::{StsBudget, StsBudgetConfig};
+pub(crate) use client::StsCallError;
 
 use crate::adapters::outbound::Outbound;
 use crate::domain::aws_iam::{
@@ -41,11 +41,11 @@ use crate::domain::proof::Proof;
 use crate::ports::{Authenticator, Clock};
 
 /// The longest token accepted: a presigned URL with a session token is about 3 KB in base64.
-pub const MAX_IAM_TOKEN_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_IAM_TOKEN_BYTES: usize = 8 * 1024;
 
 /// How IAM callers are verified. Built by the composition root.
 #[derive(Clone, Debug)]
-pub struct StsAuthConfig {
+pub(crate) struct StsAuthConfig {
     /// Which STS endpoints a presigned URL may name (`AWS_STS_ENDPOINTS`).
     pub endpoints: StsEndpoints,
     /// Which roles may call and what they reach (`AWS_IAM_PRINCIPALS`).
@@ -84,7 +84,7 @@ struct Cached {
     expires_at: u64,
 }
 
-pub struct StsAuthenticator {
+pub(crate) struct StsAuthenticator {
     config: StsAuthConfig,
     outbound: Outbound,
     clock: Arc<dyn Clock>,
@@ -94,7 +94,7 @@ pub struct StsAuthenticator {
 
 impl StsAuthenticator {
     #[must_use]
-    pub fn new(config: StsAuthConfig, outbound: Outbound, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(config: StsAuthConfig, outbound: Outbound, clock: Arc<dyn Clock>) -> Self {
         let budget = StsBudget::new(config.budget, Arc::clone(&clock));
         let verdicts = Cache::builder()
             .max_capacity(config.cache_capacity)
@@ -115,7 +115,7 @@ impl StsAuthenticator {
     /// [`AuthError::InvalidToken`] for a malformed, hostile, expired or STS-refused token;
     /// [`AuthError::Forbidden`] for a role `AWS_IAM_PRINCIPALS` does not name;
     /// [`AuthError::Unavailable`] when STS cannot answer or the call budget is spent.
-    pub async fn verify(&self, token: &str) -> Result<Arc<Principal>, AuthError> {
+    pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Principal>, AuthError> {
         if token.len() > MAX_IAM_TOKEN_BYTES {
             return Err(AuthError::InvalidToken("token too large"));
         }

@@ -16,7 +16,7 @@ use crate::protocol::Summary;
 
 /// What the MCP handlers learned about the request, for the access log.
 #[derive(Clone, Debug, Default)]
-pub struct McpFacts {
+pub(crate) struct McpFacts {
     pub method: Option<String>,
     pub tool: Option<String>,
 }
@@ -55,13 +55,13 @@ impl IdGenerator for SaneOrNew {
 
 /// The request-id hoop (salvo's), with our generator.
 #[must_use]
-pub fn request_id() -> RequestId {
+pub(super) fn request_id() -> RequestId {
     RequestId::new().generator(SaneOrNew(UlidGenerator::new()))
 }
 
 /// The access-log hoop; it also records each request's route, status and latency in
 /// `metrics`.
-pub struct AccessLog {
+pub(super) struct AccessLog {
     pub metrics: Metrics,
 }
 

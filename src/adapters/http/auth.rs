@@ -19,7 +19,7 @@ use crate::domain::secret::Secret;
 /// Tokens longer than this are refused before any parsing (a JWT is a few KiB at most).
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-pub struct AuthHoop {
+pub(crate) struct AuthHoop {
     state: Arc<HttpState>,
     /// Anonymous and failed attempts count against the client IP (docs/design.md §2).
     rate: RateLimit,
@@ -29,7 +29,7 @@ pub struct AuthHoop {
 
 impl AuthHoop {
     #[must_use]
-    pub fn new(state: &Arc<HttpState>, resource_path: &str, rate: RateLimit) -> Self {
+    pub(crate) fn new(state: &Arc<HttpState>, resource_path: &str, rate: RateLimit) -> Self {
         let settings = &state.settings;
         Self {
             state: Arc::clone(state),

@@ -17,14 +17,14 @@ use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::error_response;
 
 /// The body-reading hoop of the JSON-RPC POST routes.
-pub struct ReadBody {
+pub(super) struct ReadBody {
     limit: usize,
     timeout: Duration,
 }
 
 impl ReadBody {
     #[must_use]
-    pub fn new(limit: usize, timeout: Duration) -> Self {
+    pub(super) fn new(limit: usize, timeout: Duration) -> Self {
         Self { limit, timeout }
     }
 }

@@ -6,7 +6,7 @@ use salvo::Depot;
 use crate::domain::principal::Caller;
 
 /// The verified caller of the request, in salvo's [`Depot`].
-pub trait CallerDepotExt {
+pub(super) trait CallerDepotExt {
     /// The caller the auth hoop verified; `None` before it ran or when it refused the request.
     fn caller(&self) -> Option<&Caller>;
 

@@ -14,7 +14,7 @@ const UNAVAILABLE_RETRY_AFTER: &str = "5";
 
 /// Why the auth hoop refuses a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(super) enum Refusal {
     /// No credential at all: 401 with a bare challenge that says where to get one (RFC 9728).
     Missing,
     /// More than one `Authorization` header: 400 `invalid_request` (RFC 6750 §3.1).
@@ -34,7 +34,7 @@ impl Refusal {
     /// Whether this refusal is a failed attempt that the client IP's rate limit counts
     /// (docs/design.md §2): guessing must not be free.
     #[must_use]
-    pub fn is_failed_attempt(self) -> bool {
+    pub(super) fn is_failed_attempt(self) -> bool {
         matches!(
             self,
             Self::Missing | Self::InvalidToken(_) | Self::Forbidden(_)
@@ -53,7 +53,7 @@ impl From<&AuthError> for Refusal {
 }
 
 /// Renders refusals for one route: its metadata URL and the scopes every call needs.
-pub struct Challenger {
+pub(super) struct Challenger {
     /// `resource_metadata` of the route's challenges (RFC 9728 §5.1).
     metadata_url: String,
     required_scopes: String,
@@ -61,7 +61,7 @@ pub struct Challenger {
 
 impl Challenger {
     #[must_use]
-    pub fn new(metadata_url: String, required_scopes: String) -> Self {
+    pub(super) fn new(metadata_url: String, required_scopes: String) -> Self {
         Self {
             metadata_url,
             required_scopes,
@@ -69,7 +69,7 @@ impl Challenger {
     }
 
     /// Writes `refusal` to `res`: status, challenge and JSON body.
-    pub fn render(&self, refusal: Refusal, res: &mut Response) {
+    pub(super) fn render(&self, refusal: Refusal, res: &mut Response) {
         let (status, error) = match refusal {
             Refusal::Missing => (StatusCode::UNAUTHORIZED, None),
             Refusal::Repeated => (

@@ -17,14 +17,14 @@ use salvo::prelude::async_trait;
 type OpenCounts = Arc<Mutex<HashMap<IpAddr, usize>>>;
 
 /// Admission of new connections by peer address; `max == 0` admits all.
-pub struct PerIpConnections {
+pub(crate) struct PerIpConnections {
     max: usize,
     open: OpenCounts,
 }
 
 impl PerIpConnections {
     #[must_use]
-    pub fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         Self {
             max,
             open: Arc::default(),

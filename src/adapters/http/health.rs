@@ -13,7 +13,7 @@ use super::HttpState;
 /// Deep results are reused for this long (docs/design.md §2: at least 10 s).
 const DEEP_TTL: Duration = Duration::from_secs(10);
 
-pub struct Health {
+pub(super) struct Health {
     state: Arc<HttpState>,
     /// Last deep report and when it was made. The lock is never held across an await.
     deep: Mutex<Option<(Instant, bool, Value)>>,
@@ -21,7 +21,7 @@ pub struct Health {
 
 impl Health {
     #[must_use]
-    pub fn new(state: &Arc<HttpState>) -> Self {
+    pub(super) fn new(state: &Arc<HttpState>) -> Self {
         Self {
             state: Arc::clone(state),
             deep: Mutex::new(None),

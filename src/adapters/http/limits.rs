@@ -24,7 +24,7 @@ use crate::protocol::jsonrpc::error_response;
 const SERVER_ERROR: i32 = -32000;
 
 /// Renders a refusal: a JSON-RPC error on the JSON-RPC routes, a plain JSON error elsewhere.
-pub fn refuse(req: &Request, res: &mut Response, status: StatusCode, message: &'static str) {
+pub(super) fn refuse(req: &Request, res: &mut Response, status: StatusCode, message: &'static str) {
     res.status_code(status);
     let path = req.uri().path();
     if path.starts_with("/mcp") || path.starts_with("/messages") {
@@ -38,7 +38,7 @@ pub fn refuse(req: &Request, res: &mut Response, status: StatusCode, message: &'
 
 /// 403 for a browser `Origin` that is not allowed (DNS-rebinding defence, MCP transport spec).
 /// Requests without `Origin` (servers, agents, curl) pass.
-pub struct OriginGuard {
+pub(super) struct OriginGuard {
     allowed: Vec<String>,
     /// On a loopback listener, local tools (the MCP Inspector, IDE extensions) call from
     /// `http://localhost:<any port>`; only a page on this machine can carry such an Origin.
@@ -47,7 +47,7 @@ pub struct OriginGuard {
 
 impl OriginGuard {
     #[must_use]
-    pub fn new(allowed: Vec<String>, loopback_origins: bool) -> Self {
+    pub(super) fn new(allowed: Vec<String>, loopback_origins: bool) -> Self {
         Self {
             allowed,
             loopback_origins,
@@ -94,7 +94,7 @@ struct Window {
 /// per interval rather than one per request). The auth hoop's count of failed attempts stays
 /// local: it guards this instance's verifier.
 #[derive(Clone)]
-pub struct RateLimit {
+pub(crate) struct RateLimit {
     per_minute: u32,
     windows: Cache<String, Arc<Window>>,
     /// Take the client address from the last `X-Forwarded-For` entry (the one a load balancer
@@ -119,7 +119,7 @@ fn unix_now() -> u64 {
 
 impl RateLimit {
     #[must_use]
-    pub fn new(per_minute: u32, trust_forwarded_for: bool) -> Self {
+    pub(crate) fn new(per_minute: u32, trust_forwarded_for: bool) -> Self {
         let windows = Cache::builder()
             .max_capacity(100_000)
             .time_to_idle(Duration::from_secs(120))
@@ -136,7 +136,7 @@ impl RateLimit {
 
     /// Counts in `shared` (fleet-wide) when given.
     #[must_use]
-    pub fn with_shared(mut self, shared: Option<Arc<dyn SharedRateLimit>>) -> Self {
+    pub(crate) fn with_shared(mut self, shared: Option<Arc<dyn SharedRateLimit>>) -> Self {
         self.shared = shared;
         self
     }
@@ -173,7 +173,7 @@ impl RateLimit {
 
     /// Counts the request against its subject (or client IP when anonymous) on this instance;
     /// when over the quota, renders the 429 and returns `true`.
-    pub fn refuse_if_over(&self, req: &Request, depot: &Depot, res: &mut Response) -> bool {
+    pub(crate) fn refuse_if_over(&self, req: &Request, depot: &Depot, res: &mut Response) -> bool {
         if self.per_minute == 0 {
             return false;
         }
@@ -183,7 +183,7 @@ impl RateLimit {
 
     /// As [`RateLimit::refuse_if_over`], counted for the whole fleet when a shared store is
     /// configured and answering.
-    pub async fn refuse_if_over_fleet(
+    pub(crate) async fn refuse_if_over_fleet(
         &self,
         req: &Request,
         depot: &Depot,
@@ -273,13 +273,13 @@ impl Handler for RateLimit {
 /// At most `max` requests in progress on the routes it guards; more get 503 + `Retry-After`
 /// at once rather than queueing without bound.
 #[derive(Clone)]
-pub struct ConcurrencyLimit {
+pub(super) struct ConcurrencyLimit {
     permits: Arc<Semaphore>,
 }
 
 impl ConcurrencyLimit {
     #[must_use]
-    pub fn new(max: usize) -> Self {
+    pub(super) fn new(max: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(max.max(1))),
         }

@@ -27,14 +27,14 @@ use crate::ports::{
     Authenticator, HealthProbe, IssuerMetadata, McpHandler, SessionBus, SharedRateLimit,
 };
 
-pub use access::McpFacts;
-pub use auth::AuthHoop;
-pub use connections::PerIpConnections;
+pub(crate) use access::McpFacts;
+pub(crate) use auth::AuthHoop;
+pub(crate) use connections::PerIpConnections;
 pub use rebinding::HostCheck;
 
 /// What the HTTP layer needs to know of the configuration.
 #[derive(Clone, Debug)]
-pub struct HttpSettings {
+pub(crate) struct HttpSettings {
     /// Canonical MCP URL (`MCP_RESOURCE_URL`), e.g. `https://mcp.example.com/mcp`.
     pub resource_url: String,
     /// Token issuer, advertised as the authorization server (RFC 9728 §2).
@@ -68,13 +68,13 @@ pub struct HttpSettings {
 impl HttpSettings {
     /// Scheme and authority of the resource URL.
     #[must_use]
-    pub fn origin(&self) -> &str {
+    pub(crate) fn origin(&self) -> &str {
         crate::domain::resource::origin_of(&self.resource_url)
     }
 
     /// RFC 9728 §3.1: the well-known segment is inserted before the resource's path.
     #[must_use]
-    pub fn metadata_url(&self, resource_path: &str) -> String {
+    pub(crate) fn metadata_url(&self, resource_path: &str) -> String {
         format!(
             "{}/.well-known/oauth-protected-resource{resource_path}",
             self.origin()
@@ -83,7 +83,7 @@ impl HttpSettings {
 }
 
 /// Shared state of every handler.
-pub struct HttpState {
+pub(crate) struct HttpState {
     /// The application, through the driving port.
     pub mcp: Arc<dyn McpHandler>,
     pub authenticator: Arc<dyn Authenticator>,
@@ -104,7 +104,7 @@ pub struct HttpState {
 /// on the JSON-RPC POST routes, the body read (under its deadline) and only then the
 /// concurrency cap.
 #[must_use]
-pub fn router(state: &Arc<HttpState>) -> Router {
+pub(crate) fn router(state: &Arc<HttpState>) -> Router {
     let settings = &state.settings;
     let rate = limits::RateLimit::new(settings.rate_limit_per_minute, settings.trust_forwarded_for)
         .with_shared(state.shared_rate_limit.clone());
@@ -168,7 +168,7 @@ pub fn router(state: &Arc<HttpState>) -> Router {
 /// The service: the router, behind CORS when `CORS_ALLOWED_ORIGINS` is set (preflights are
 /// answered before routing, so they never meet the auth hoop).
 #[must_use]
-pub fn service(state: &Arc<HttpState>) -> Service {
+pub(crate) fn service(state: &Arc<HttpState>) -> Service {
     let service = Service::new(router(state));
     let origins = &state.settings.cors_allowed_origins;
     if origins.is_empty() {

@@ -26,7 +26,7 @@ const ANY_HOST_PATHS: [&str; 2] = ["/healthz", "/metrics"];
 
 /// `localhost`, `127.0.0.1` or `[::1]` (compared case-insensitively, without port).
 #[must_use]
-pub fn is_loopback_name(host: &str) -> bool {
+pub(super) fn is_loopback_name(host: &str) -> bool {
     ["localhost", "127.0.0.1", "[::1]"]
         .iter()
         .any(|name| host.eq_ignore_ascii_case(name))
@@ -54,7 +54,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
 
 /// An `Origin` (`scheme://host[:port]`) whose host is a loopback name.
 #[must_use]
-pub fn is_loopback_origin(origin: &str) -> bool {
+pub(super) fn is_loopback_origin(origin: &str) -> bool {
     let Some(authority) = origin
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"))
@@ -85,13 +85,13 @@ fn host_allowed(check: &HostCheck, authority: &str) -> bool {
 }
 
 /// 403 for a request whose `Host` (HTTP/2: `:authority`) is not allowed.
-pub struct HostGuard {
+pub(super) struct HostGuard {
     check: HostCheck,
 }
 
 impl HostGuard {
     #[must_use]
-    pub fn new(check: HostCheck) -> Self {
+    pub(super) fn new(check: HostCheck) -> Self {
         Self { check }
     }
 }

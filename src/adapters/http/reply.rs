@@ -14,7 +14,7 @@ use crate::protocol::ReplyStatus;
 /// `Accept` is read leniently: only a client that accepts SSE and not JSON (nor `*/*`) gets a
 /// stream. Every `Accept` header counts, matched case-insensitively, without allocating.
 #[must_use]
-pub fn wants_sse_only(req: &Request) -> bool {
+pub(super) fn wants_sse_only(req: &Request) -> bool {
     let (mut sse, mut json) = (false, false);
     for value in req.headers().get_all(ACCEPT) {
         let bytes = value.as_bytes();
@@ -32,7 +32,7 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[must_use]
-pub fn status_of(status: ReplyStatus) -> StatusCode {
+pub(super) fn status_of(status: ReplyStatus) -> StatusCode {
     match status {
         ReplyStatus::Ok => StatusCode::OK,
         ReplyStatus::BadRequest => StatusCode::BAD_REQUEST,
@@ -43,7 +43,7 @@ pub fn status_of(status: ReplyStatus) -> StatusCode {
 
 /// Writes `body` (a JSON value, or a reply already serialized) with `status`, as JSON or as a
 /// single SSE `message` event.
-pub fn write(res: &mut Response, status: StatusCode, body: &impl Serialize, sse_only: bool) {
+pub(super) fn write(res: &mut Response, status: StatusCode, body: &impl Serialize, sse_only: bool) {
     res.status_code(status);
     let text = serde_json::to_string(body).unwrap_or_else(|_| "null".to_owned());
     if sse_only {
@@ -57,6 +57,6 @@ pub fn write(res: &mut Response, status: StatusCode, body: &impl Serialize, sse_
 }
 
 /// `202 Accepted` with no body: the answer to notifications and client responses.
-pub fn accepted(res: &mut Response) {
+pub(super) fn accepted(res: &mut Response) {
     res.status_code(StatusCode::ACCEPTED);
 }

@@ -21,13 +21,13 @@ use crate::ports::{BusError, SessionBus, SessionId};
 use crate::protocol::jsonrpc::error_response;
 use crate::protocol::{Exchange, Post, Transport};
 
-pub struct SseOpen {
+pub(super) struct SseOpen {
     state: Arc<HttpState>,
 }
 
 impl SseOpen {
     #[must_use]
-    pub fn new(state: &Arc<HttpState>) -> Self {
+    pub(super) fn new(state: &Arc<HttpState>) -> Self {
         Self {
             state: Arc::clone(state),
         }
@@ -105,13 +105,13 @@ impl Handler for SseOpen {
     }
 }
 
-pub struct SsePost {
+pub(super) struct SsePost {
     state: Arc<HttpState>,
 }
 
 impl SsePost {
     #[must_use]
-    pub fn new(state: &Arc<HttpState>) -> Self {
+    pub(super) fn new(state: &Arc<HttpState>) -> Self {
         Self {
             state: Arc::clone(state),
         }

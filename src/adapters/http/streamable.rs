@@ -15,13 +15,13 @@ use crate::protocol::jsonrpc::error_response;
 use crate::protocol::modern::Headers;
 use crate::protocol::{Exchange, Post, RpcError, Transport};
 
-pub struct McpPost {
+pub(super) struct McpPost {
     state: Arc<HttpState>,
 }
 
 impl McpPost {
     #[must_use]
-    pub fn new(state: &Arc<HttpState>) -> Self {
+    pub(super) fn new(state: &Arc<HttpState>) -> Self {
         Self {
             state: Arc::clone(state),
         }
@@ -29,7 +29,10 @@ impl McpPost {
 }
 
 /// Reads the body within the configured limit: 413 past it.
-pub async fn read_body(req: &mut Request, limit: usize) -> Result<&[u8], (StatusCode, RpcError)> {
+pub(super) async fn read_body(
+    req: &mut Request,
+    limit: usize,
+) -> Result<&[u8], (StatusCode, RpcError)> {
     match req.payload_with_max_size(limit).await {
         Ok(bytes) => Ok(bytes),
         Err(ParseError::PayloadTooLarge) => Err((
@@ -97,7 +100,7 @@ impl Handler for McpPost {
 }
 
 /// `GET`/`DELETE /mcp`: this server opens no server-initiated stream and keeps no session.
-pub struct MethodNotAllowed;
+pub(super) struct MethodNotAllowed;
 
 #[async_trait]
 impl Handler for MethodNotAllowed {

@@ -9,7 +9,7 @@ use super::HttpState;
 use crate::domain::resource::sse_resource_of;
 
 /// Serves the metadata document of one resource path (`/mcp`, `/sse`, or the root).
-pub struct ProtectedResource {
+pub(super) struct ProtectedResource {
     state: Arc<HttpState>,
     resource_path: &'static str,
 }
@@ -42,7 +42,7 @@ impl Handler for ProtectedResource {
     }
 }
 
-pub fn routes(state: &Arc<HttpState>) -> Router {
+pub(super) fn routes(state: &Arc<HttpState>) -> Router {
     let document = |resource_path| ProtectedResource {
         state: Arc::clone(state),
         resource_path,
@@ -54,13 +54,13 @@ pub fn routes(state: &Arc<HttpState>) -> Router {
 }
 
 /// Mirror of the issuer's RFC 8414 metadata on our origin, for 2025-03-26-era clients.
-pub struct AuthorizationServer {
+pub(super) struct AuthorizationServer {
     state: Arc<HttpState>,
 }
 
 impl AuthorizationServer {
     #[must_use]
-    pub fn new(state: &Arc<HttpState>) -> Self {
+    pub(super) fn new(state: &Arc<HttpState>) -> Self {
         Self {
             state: Arc::clone(state),
         }

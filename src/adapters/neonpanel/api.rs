@@ -26,7 +26,7 @@ const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Where NeonPanel lives and how persistently to call it.
 #[derive(Clone, Debug)]
-pub struct ApiConfig {
+pub(crate) struct ApiConfig {
     /// `NEONPANEL_API_BASE`, e.g. `https://my.neonpanel.com`; a trailing `/` is ignored.
     pub base_url: String,
     /// Retries of a `GET` after its first attempt (docs/design.md §5: at most 2).
@@ -47,14 +47,14 @@ impl Default for ApiConfig {
 
 /// The NeonPanel REST API through the shared [`Outbound`] client.
 #[derive(Clone)]
-pub struct HttpNeonPanelApi {
+pub(crate) struct HttpNeonPanelApi {
     config: ApiConfig,
     outbound: Outbound,
 }
 
 impl HttpNeonPanelApi {
     #[must_use]
-    pub fn new(config: ApiConfig, outbound: Outbound) -> Self {
+    pub(crate) fn new(config: ApiConfig, outbound: Outbound) -> Self {
         Self { config, outbound }
     }
 

@@ -15,10 +15,12 @@ mod user_credentials;
 #[cfg(test)]
 mod test_support;
 
-pub use api::{ApiConfig, HttpNeonPanelApi};
-pub use oauth::ClientAuthMethod;
-pub use service_tokens::{ClientCredentialsTokens, ServiceTokenConfig, UnconfiguredServiceTokens};
-pub use user_credentials::{
+pub(crate) use api::{ApiConfig, HttpNeonPanelApi};
+pub(crate) use oauth::ClientAuthMethod;
+pub(crate) use service_tokens::{
+    ClientCredentialsTokens, ServiceTokenConfig, UnconfiguredServiceTokens,
+};
+pub(crate) use user_credentials::{
     ExchangedUserCredentials, RequestedTokenType, UserCredentialConfig, UserSource,
 };
 

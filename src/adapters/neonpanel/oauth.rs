@@ -13,7 +13,7 @@ use crate::domain::secret::Secret;
 
 /// How this server authenticates itself at a token, introspection or exchange endpoint.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ClientAuthMethod {
+pub(crate) enum ClientAuthMethod {
     /// `client_secret_post`: `client_id` and `client_secret` as form fields.
     #[default]
     Post,

@@ -27,7 +27,7 @@ const NOT_CONFIGURED: &str = "no NeonPanel client credentials are configured \
 
 /// Client-credentials settings (`NEONPANEL_OAUTH_TOKEN_URL`, `NEONPANEL_CLIENT_ID`, …).
 #[derive(Clone, Debug)]
-pub struct ServiceTokenConfig {
+pub(crate) struct ServiceTokenConfig {
     /// `NEONPANEL_OAUTH_TOKEN_URL`.
     pub token_url: String,
     /// `NEONPANEL_CLIENT_ID`.
@@ -44,7 +44,7 @@ pub struct ServiceTokenConfig {
 
 /// [`ServiceTokens`] from a client-credentials grant; cheap to clone.
 #[derive(Clone)]
-pub struct ClientCredentialsTokens {
+pub(crate) struct ClientCredentialsTokens {
     inner: Arc<Inner>,
 }
 
@@ -73,7 +73,11 @@ struct CachedToken {
 
 impl ClientCredentialsTokens {
     #[must_use]
-    pub fn new(config: ServiceTokenConfig, outbound: Outbound, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(
+        config: ServiceTokenConfig,
+        outbound: Outbound,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let ServiceTokenConfig {
             token_url,
             client_id,
@@ -215,7 +219,7 @@ impl Inner {
 
 /// [`ServiceTokens`] when no client credentials are configured: every call says so.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct UnconfiguredServiceTokens;
+pub(crate) struct UnconfiguredServiceTokens;
 
 #[async_trait::async_trait]
 impl ServiceTokens for UnconfiguredServiceTokens {

@@ -40,7 +40,7 @@ const NOT_CONFIGURED: &str = "no NeonPanel user-credential source is configured 
 
 /// The token type asked for in an RFC 8693 exchange (§3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum RequestedTokenType {
+pub(crate) enum RequestedTokenType {
     /// `urn:ietf:params:oauth:token-type:jwt`: the only type the API accepts as a bearer.
     #[default]
     Jwt,
@@ -48,7 +48,7 @@ pub enum RequestedTokenType {
 
 /// Where a user credential comes from; the wiring picks the first configured (docs/design.md §4).
 #[derive(Clone, Debug)]
-pub enum UserSource {
+pub(crate) enum UserSource {
     /// `NEONPANEL_USER_JWT_URL`: NeonPanel's user-JWT endpoint.
     UserJwtEndpoint { url: String },
     /// `NEONPANEL_TOKEN_INTROSPECT_URL`: RFC 7662 introspection with the IAT client credentials.
@@ -76,7 +76,7 @@ pub enum UserSource {
 }
 
 #[derive(Clone, Debug)]
-pub struct UserCredentialConfig {
+pub(crate) struct UserCredentialConfig {
     pub source: UserSource,
     /// Most cached credentials kept at once.
     pub max_entries: u64,
@@ -84,7 +84,7 @@ pub struct UserCredentialConfig {
 
 impl UserCredentialConfig {
     #[must_use]
-    pub fn new(source: UserSource) -> Self {
+    pub(crate) fn new(source: UserSource) -> Self {
         Self {
             source,
             max_entries: 10_000,
@@ -93,7 +93,7 @@ impl UserCredentialConfig {
 }
 
 /// [`UserCredentials`] backed by the configured [`UserSource`].
-pub struct ExchangedUserCredentials {
+pub(crate) struct ExchangedUserCredentials {
     source: Source,
     outbound: Outbound,
     clock: Arc<dyn Clock>,
@@ -133,7 +133,11 @@ struct Cached {
 
 impl ExchangedUserCredentials {
     #[must_use]
-    pub fn new(config: UserCredentialConfig, outbound: Outbound, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(
+        config: UserCredentialConfig,
+        outbound: Outbound,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let source = match config.source {
             UserSource::UserJwtEndpoint { url } => Source::UserJwt { url },
             UserSource::Introspection {
@@ -178,7 +182,7 @@ impl ExchangedUserCredentials {
 
     /// Counts cache hits and misses in `metrics`.
     #[must_use]
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+    pub(crate) fn with_metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = metrics;
         self
     }

@@ -14,7 +14,7 @@ use crate::domain::upstream::Company;
 ///
 /// # Errors
 /// The first failed page.
-pub async fn reachable_companies(
+pub(super) async fn reachable_companies(
     cx: ToolContext<'_>,
     grant: &Grant,
 ) -> Result<Vec<Company>, UpstreamError> {

@@ -16,7 +16,7 @@ use crate::domain::upstream::Page;
 use crate::ports::NeonPanelApi;
 
 /// A caller holding `scopes`, in tenant `tenant` when given.
-pub fn caller(scopes: &str, tenant: Option<&str>) -> Caller {
+pub(super) fn caller(scopes: &str, tenant: Option<&str>) -> Caller {
     Caller {
         principal: Arc::new(Principal {
             subject: Subject::new("user-1"),
@@ -30,12 +30,12 @@ pub fn caller(scopes: &str, tenant: Option<&str>) -> Caller {
 }
 
 /// The caller's own NeonPanel credential.
-pub fn user_grant() -> Grant {
+pub(super) fn user_grant() -> Grant {
     Grant::User(BearerToken::new("user-jwt"))
 }
 
 /// The service token, confined to `accounts`, with `permissions` when introspection gave them.
-pub fn service_grant(accounts: &[&str], permissions: Option<AccountPermissions>) -> Grant {
+pub(super) fn service_grant(accounts: &[&str], permissions: Option<AccountPermissions>) -> Grant {
     Grant::Service {
         token: BearerToken::new("service-token"),
         reach: AccountReach::from_accounts(accounts.iter().copied()),
@@ -44,7 +44,7 @@ pub fn service_grant(accounts: &[&str], permissions: Option<AccountPermissions>)
 }
 
 /// A context over `api` with the default page size.
-pub fn context(api: &dyn NeonPanelApi) -> ToolContext<'_> {
+pub(super) fn context(api: &dyn NeonPanelApi) -> ToolContext<'_> {
     static URLS: std::sync::LazyLock<RecordUrls> = std::sync::LazyLock::new(RecordUrls::default);
     ToolContext {
         api,
@@ -54,7 +54,7 @@ pub fn context(api: &dyn NeonPanelApi) -> ToolContext<'_> {
 }
 
 /// One page `current` of `last` holding `data`.
-pub fn page<T>(current: u32, last: u32, data: Vec<T>) -> Page<T> {
+pub(super) fn page<T>(current: u32, last: u32, data: Vec<T>) -> Page<T> {
     Page {
         current_page: current,
         per_page: PageSize::MAX,
@@ -64,11 +64,11 @@ pub fn page<T>(current: u32, last: u32, data: Vec<T>) -> Page<T> {
 }
 
 /// NeonPanel answering `status`.
-pub fn upstream(status: u16) -> UpstreamError {
+pub(super) fn upstream(status: u16) -> UpstreamError {
     UpstreamError::new(status, UpstreamErrorKind::from_status(status), "refused")
 }
 
 /// A tool's output as JSON.
-pub fn json(output: &ToolOutput) -> Value {
+pub(super) fn json(output: &ToolOutput) -> Value {
     serde_json::from_str(output.get()).expect("tool output is JSON")
 }

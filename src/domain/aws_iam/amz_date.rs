@@ -4,7 +4,7 @@
 /// Seconds since the Unix epoch of `text`, or `None` unless it is exactly `YYYYMMDDTHHMMSSZ`
 /// with a real calendar date and time (years 1970 to 9999).
 #[must_use]
-pub fn parse_amz_date(text: &str) -> Option<u64> {
+pub(super) fn parse_amz_date(text: &str) -> Option<u64> {
     let bytes = text.as_bytes();
     if bytes.len() != 16 || bytes.get(8) != Some(&b'T') || bytes.get(15) != Some(&b'Z') {
         return None;
