@@ -2,6 +2,8 @@
 //! sandbox's demo IAM keys, verified by the sandbox playing STS (real SigV4 verification),
 //! mapped by `AWS_IAM_PRINCIPALS`, and driven by real MCP clients over both transports.
 
+// It runs `neonpanel-mcp sandbox`, which exists only with the feature.
+#[cfg(feature = "sandbox")]
 mod cli;
 mod flood;
 mod mint;
