@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs both example clients against a fresh `neonpanel-mcp sandbox` on free ports, then stops it.
+# Runs the example clients against a fresh `neonpanel-mcp sandbox` on free ports, then stops it.
 # Usage: examples/run.sh [path/to/neonpanel-mcp]   (default target/debug/neonpanel-mcp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +23,5 @@ echo "== examples/bedrock_sse_agent.py against $base"
 timeout 120 "$python" examples/bedrock_sse_agent.py "$base" "$token"
 echo "== examples/oauth_streamable_client.py against $base"
 timeout 120 "$python" examples/oauth_streamable_client.py "$base" bob
+echo "== examples/chatgpt_search_fetch.py against $base"
+timeout 120 "$python" examples/chatgpt_search_fetch.py "$base" "$token"

@@ -99,7 +99,23 @@ async fn search_then_fetch_of_the_first_result_have_openais_exact_shapes() {
             .as_array()
             .is_some_and(|l| !l.is_empty())
     );
+    // Clients that validate (the Python SDK does) accept both answers.
+    let tools = client.list_all_tools().await.unwrap();
+    assert_valid_output(&tools, "search", &found);
+    assert_valid_output(&tools, "fetch", &document);
     client.cancel().await.unwrap();
+}
+
+/// `value` is valid against tool `name`'s `outputSchema`.
+fn assert_valid_output(tools: &[rmcp::model::Tool], name: &str, value: &Value) {
+    let tool = tools.iter().find(|t| t.name == name).expect("listed");
+    let schema = Value::Object((*tool.output_schema.clone().expect("outputSchema")).clone());
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:?} in {value:#}");
 }
 
 #[tokio::test]

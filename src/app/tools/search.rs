@@ -77,8 +77,9 @@ pub struct Skipped {
 #[derive(Debug, Serialize, JsonSchema, PartialEq)]
 pub struct Output {
     pub results: Vec<Hit>,
-    /// Present only when some accounts were not searched.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Present only when some accounts were not searched (`default`: so the schema does not
+    /// require it either; clients that validate `structuredContent` would refuse the answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
 }
 
