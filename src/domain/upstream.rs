@@ -201,15 +201,19 @@ pub struct InventoryDetails {
     pub balances_data: Option<Balances>,
 }
 
-/// Query of `GET …/invoices`.
+/// Query of a dated, searchable list (`GET …/invoices`, `GET …/inventory-orders`): NeonPanel
+/// takes the same `search`, `start_date`, `end_date` and page parameters for both.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InvoiceQuery {
+pub struct DatedSearch {
     pub search: Option<String>,
     pub start_date: Option<String>,
     pub end_date: Option<String>,
     pub page: u32,
     pub per_page: u32,
 }
+
+/// Query of `GET …/invoices`; the dates filter on the invoice date.
+pub type InvoiceQuery = DatedSearch;
 
 /// Query of `GET …/inventory-items`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -15,9 +15,9 @@ use crate::adapters::outbound::{Outbound, OutboundError, OutboundRequest, Outbou
 use crate::domain::error::{UpstreamError, UpstreamErrorKind};
 use crate::domain::secret::BearerToken;
 use crate::domain::upstream::{
-    Company, InventoryDetails, InventoryItem, InventoryOrder, InventoryOrderQuery, InventoryQuery,
-    Invoice, InvoiceQuery, LandedCost, LandedCostQuery, Page, Permissions, RevenueAndCogs,
-    RevenueQuery, Warehouse, WarehouseHoldings,
+    Company, DatedSearch, InventoryDetails, InventoryItem, InventoryOrder, InventoryOrderQuery,
+    InventoryQuery, Invoice, InvoiceQuery, LandedCost, LandedCostQuery, Page, Permissions,
+    RevenueAndCogs, RevenueQuery, Warehouse, WarehouseHoldings,
 };
 use crate::ports::NeonPanelApi;
 
@@ -133,13 +133,8 @@ impl NeonPanelApi for HttpNeonPanelApi {
         query: &InvoiceQuery,
     ) -> Result<Page<Invoice>, UpstreamError> {
         let url = self.company_url(company, "/invoices")?;
-        let mut params = Vec::new();
-        push_some(&mut params, "search", query.search.as_deref());
-        push_some(&mut params, "start_date", query.start_date.as_deref());
-        push_some(&mut params, "end_date", query.end_date.as_deref());
-        params.push(("page", query.page.to_string()));
-        params.push(("per_page", query.per_page.to_string()));
-        self.get("list_invoices", token, url, params).await
+        self.get("list_invoices", token, url, dated_search_params(query))
+            .await
     }
 
     async fn get_invoice(
@@ -255,14 +250,25 @@ impl NeonPanelApi for HttpNeonPanelApi {
         query: &InventoryOrderQuery,
     ) -> Result<Page<InventoryOrder>, UpstreamError> {
         let url = self.company_url(company, "/inventory-orders")?;
-        let mut params = Vec::new();
-        push_some(&mut params, "search", query.search.as_deref());
-        push_some(&mut params, "start_date", query.start_date.as_deref());
-        push_some(&mut params, "end_date", query.end_date.as_deref());
-        params.push(("page", query.page.to_string()));
-        params.push(("per_page", query.per_page.to_string()));
-        self.get("list_inventory_orders", token, url, params).await
+        self.get(
+            "list_inventory_orders",
+            token,
+            url,
+            dated_search_params(query),
+        )
+        .await
     }
+}
+
+/// The parameters of a dated search (invoices, inventory orders).
+fn dated_search_params(query: &DatedSearch) -> Vec<(&'static str, String)> {
+    let mut params = Vec::new();
+    push_some(&mut params, "search", query.search.as_deref());
+    push_some(&mut params, "start_date", query.start_date.as_deref());
+    push_some(&mut params, "end_date", query.end_date.as_deref());
+    params.push(("page", query.page.to_string()));
+    params.push(("per_page", query.per_page.to_string()));
+    params
 }
 
 /// Adds `name=value` unless the value is absent or blank (NeonPanel reads `search=` as a filter).

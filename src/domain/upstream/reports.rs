@@ -173,14 +173,7 @@ pub struct InventoryOrder {
 }
 
 /// Query of `GET …/inventory-orders`; the dates filter on `date_order_received`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InventoryOrderQuery {
-    pub search: Option<String>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub page: u32,
-    pub per_page: u32,
-}
+pub type InventoryOrderQuery = super::DatedSearch;
 
 #[cfg(test)]
 mod tests {
