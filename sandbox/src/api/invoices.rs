@@ -6,12 +6,11 @@
 use std::sync::Arc;
 
 use salvo::prelude::*;
-use serde_json::Value;
 
 use super::super::State;
 use super::super::data::wire::InvoiceResource;
 use super::company;
-use super::query::{Problems, check_range, date, filters, pager, paginate, text};
+use super::query::DatedSearch;
 
 pub(crate) struct Invoices(pub Arc<State>);
 
@@ -41,35 +40,16 @@ impl Handler for Invoices {
         let Some(company) = company(&self.0, req, depot, res) else {
             return;
         };
-        let mut problems = Problems::default();
-        let pager = pager(req, &mut problems);
-        let search = text(req, "search");
-        let start = date(req, "start_date", "start date", &mut problems);
-        let end = date(req, "end_date", "end date", &mut problems);
-        check_range(start.as_deref(), end.as_deref(), &mut problems);
-        if problems.reject(res) {
+        let Some(query) = DatedSearch::read(req, res) else {
             return;
-        }
-        let needle = search.as_deref().map(str::to_lowercase);
+        };
         let selected: Vec<&InvoiceResource> = company
             .invoices
             .iter()
-            .filter(|i| needle.as_deref().is_none_or(|n| matches(i, n)))
-            .filter(|i| {
-                let day = i.transaction_date.as_deref().unwrap_or("");
-                start.as_deref().is_none_or(|s| day >= s) && end.as_deref().is_none_or(|e| day <= e)
-            })
+            .filter(|i| query.needle().is_none_or(|n| matches(i, n)))
+            .filter(|i| query.covers(i.transaction_date.as_deref()))
             .collect();
-        let mut body = paginate(&selected, pager);
-        body.insert(
-            "filters".into(),
-            filters(&[
-                ("search", search.as_deref()),
-                ("start_date", start.as_deref()),
-                ("end_date", end.as_deref()),
-            ]),
-        );
-        res.render(Json(Value::Object(body)));
+        res.render(Json(query.page(&selected)));
     }
 }
 

@@ -7,12 +7,11 @@
 use std::sync::Arc;
 
 use salvo::prelude::*;
-use serde_json::Value;
 
 use super::super::State;
 use super::super::data::orders::{InventoryOrder, inventory_orders};
 use super::company;
-use super::query::{Problems, check_range, date, filters, pager, paginate, text};
+use super::query::DatedSearch;
 
 pub(crate) struct InventoryOrders(pub Arc<State>);
 
@@ -37,36 +36,14 @@ impl Handler for InventoryOrders {
         let Some(company) = company(&self.0, req, depot, res) else {
             return;
         };
-        let mut problems = Problems::default();
-        let pager = pager(req, &mut problems);
-        let search = text(req, "search");
-        let start = date(req, "start_date", "start date", &mut problems);
-        let end = date(req, "end_date", "end date", &mut problems);
-        check_range(start.as_deref(), end.as_deref(), &mut problems);
-        if problems.reject(res) {
+        let Some(query) = DatedSearch::read(req, res) else {
             return;
-        }
-        let needle = search.as_deref().map(str::to_lowercase);
-        let dated = start.is_some() || end.is_some();
+        };
         let selected: Vec<InventoryOrder> = inventory_orders(company)
             .into_iter()
-            .filter(|o| needle.as_deref().is_none_or(|n| matches(o, n)))
-            .filter(|o| {
-                let Some(day) = o.date_manufacturing_completed.as_deref() else {
-                    return !dated;
-                };
-                start.as_deref().is_none_or(|s| day >= s) && end.as_deref().is_none_or(|e| day <= e)
-            })
+            .filter(|o| query.needle().is_none_or(|n| matches(o, n)))
+            .filter(|o| query.covers(o.date_manufacturing_completed.as_deref()))
             .collect();
-        let mut body = paginate(&selected, pager);
-        body.insert(
-            "filters".into(),
-            filters(&[
-                ("search", search.as_deref()),
-                ("start_date", start.as_deref()),
-                ("end_date", end.as_deref()),
-            ]),
-        );
-        res.render(Json(Value::Object(body)));
+        res.render(Json(query.page(&selected)));
     }
 }

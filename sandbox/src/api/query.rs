@@ -135,6 +135,69 @@ pub(crate) fn filters(pairs: &[(&str, Option<&str>)]) -> Value {
     Value::Object(map)
 }
 
+/// The query of a dated, searchable list (invoices, inventory orders): `search` (compared in
+/// lower case), the inclusive `start_date`..`end_date` and the page.
+pub(crate) struct DatedSearch {
+    pager: Pager,
+    search: Option<String>,
+    needle: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+impl DatedSearch {
+    /// The query of `req`, or `None` after answering 422 with every bad field.
+    pub(crate) fn read(req: &Request, res: &mut Response) -> Option<Self> {
+        let mut problems = Problems::default();
+        let pager = pager(req, &mut problems);
+        let search = text(req, "search");
+        let start = date(req, "start_date", "start date", &mut problems);
+        let end = date(req, "end_date", "end date", &mut problems);
+        check_range(start.as_deref(), end.as_deref(), &mut problems);
+        if problems.reject(res) {
+            return None;
+        }
+        Some(Self {
+            pager,
+            needle: search.as_deref().map(str::to_lowercase),
+            search,
+            start,
+            end,
+        })
+    }
+
+    /// The search text in lower case, when one was given.
+    pub(crate) fn needle(&self) -> Option<&str> {
+        self.needle.as_deref()
+    }
+
+    /// Whether a record dated `day` is in the range; an undated record only when no date
+    /// was asked for.
+    pub(crate) fn covers(&self, day: Option<&str>) -> bool {
+        match day {
+            Some(day) => {
+                self.start.as_deref().is_none_or(|s| day >= s)
+                    && self.end.as_deref().is_none_or(|e| day <= e)
+            }
+            None => self.start.is_none() && self.end.is_none(),
+        }
+    }
+
+    /// The page of `selected` with the `filters` echo of the parameters given.
+    pub(crate) fn page<T: Serialize>(&self, selected: &[T]) -> Value {
+        let mut body = paginate(selected, self.pager);
+        body.insert(
+            "filters".into(),
+            filters(&[
+                ("search", self.search.as_deref()),
+                ("start_date", self.start.as_deref()),
+                ("end_date", self.end.as_deref()),
+            ]),
+        );
+        Value::Object(body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
