@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use self::retry::retry_delay;
 use super::truncate_chars;
 use crate::adapters::metrics::Endpoint;
-use crate::adapters::outbound::{Outbound, OutboundError, OutboundRequest, OutboundResponse};
+use crate::adapters::outbound::{
+    Outbound, OutboundError, OutboundRequest, OutboundResponse, Target,
+};
 use crate::domain::error::{UpstreamError, UpstreamErrorKind};
 use crate::domain::secret::BearerToken;
 use crate::domain::upstream::{
@@ -49,22 +51,46 @@ impl Default for ApiConfig {
 #[derive(Clone)]
 pub(crate) struct HttpNeonPanelApi {
     config: ApiConfig,
+    /// `base_url`, parsed once: a call then only sets its path.
+    base: Option<reqwest::Url>,
     outbound: Outbound,
 }
 
 impl HttpNeonPanelApi {
     #[must_use]
     pub(crate) fn new(config: ApiConfig, outbound: Outbound) -> Self {
-        Self { config, outbound }
+        let base = reqwest::Url::parse(&config.base_url)
+            .ok()
+            .filter(|url| !url.cannot_be_a_base() && url.query().is_none())
+            .filter(|url| url.fragment().is_none());
+        Self {
+            config,
+            base,
+            outbound,
+        }
+    }
+
+    /// `{base}{path}`; a base that did not parse is passed on as text, so the call reports it.
+    fn target(&self, path: &str) -> Target {
+        match &self.base {
+            Some(base) => {
+                let mut url = base.clone();
+                url.set_path(&format!("{}{path}", base.path().trim_end_matches('/')));
+                Target::Parsed(url)
+            }
+            None => Target::Text(format!(
+                "{}{path}",
+                self.config.base_url.trim_end_matches('/')
+            )),
+        }
     }
 
     /// `{base}/api/v1/companies/{company}` followed by `tail`.
-    fn company_url(&self, company: &str, tail: &str) -> Result<String, UpstreamError> {
-        Ok(format!(
-            "{}/api/v1/companies/{}{tail}",
-            self.config.base_url.trim_end_matches('/'),
+    fn company_url(&self, company: &str, tail: &str) -> Result<Target, UpstreamError> {
+        Ok(self.target(&format!(
+            "/api/v1/companies/{}{tail}",
             path_segment(company)?
-        ))
+        )))
     }
 
     #[tracing::instrument(name = "neonpanel_api", skip_all, fields(operation = operation))]
@@ -72,12 +98,12 @@ impl HttpNeonPanelApi {
         &self,
         operation: &'static str,
         token: &BearerToken,
-        url: String,
+        url: Target,
         query: Vec<(&'static str, String)>,
     ) -> Result<T, UpstreamError> {
         let mut retries = 0;
         loop {
-            let mut request = OutboundRequest::get(url.as_str())
+            let mut request = OutboundRequest::get(url.clone())
                 .header("accept", "application/json")
                 .header("authorization", format!("Bearer {}", token.expose()))
                 .endpoint(Endpoint::of_operation(operation));
@@ -103,10 +129,7 @@ impl NeonPanelApi for HttpNeonPanelApi {
         page: u32,
         per_page: u32,
     ) -> Result<Page<Company>, UpstreamError> {
-        let url = format!(
-            "{}/api/v1/companies",
-            self.config.base_url.trim_end_matches('/')
-        );
+        let url = self.target("/api/v1/companies");
         let query = vec![
             ("page", page.to_string()),
             ("per_page", per_page.to_string()),
@@ -199,8 +222,7 @@ impl NeonPanelApi for HttpNeonPanelApi {
         token: &BearerToken,
         query: &RevenueQuery,
     ) -> Result<RevenueAndCogs, UpstreamError> {
-        let base = self.config.base_url.trim_end_matches('/');
-        let url = format!("{base}/api/v1/revenue-and-cogs");
+        let url = self.target("/api/v1/revenue-and-cogs");
         let params = vec![
             ("company_uuids", query.company_uuid.clone()),
             ("grouping", query.grouping.as_str().to_owned()),

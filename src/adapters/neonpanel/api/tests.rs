@@ -82,6 +82,46 @@ async fn list_companies_hits_the_companies_path_with_paging_and_parses_the_opena
 }
 
 #[tokio::test]
+async fn a_base_url_with_a_path_keeps_it_in_front_of_every_api_path() {
+    // Arrange: NeonPanel behind a path prefix; the base is parsed once, each call sets a path.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/np/api/v1/companies"))
+        .and(query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture(include_str!("../fixtures/companies.json"))),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/np/api/v1/companies/a%20b/permissions"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture(include_str!("../fixtures/permissions.json"))),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let api = HttpNeonPanelApi::new(
+        ApiConfig {
+            base_url: format!("{}/np/", server.uri()),
+            ..ApiConfig::default()
+        },
+        outbound(),
+    );
+
+    // Act
+    let page = api.list_companies(&token(), 1, 25).await;
+    let permissions = api.company_permissions(&token(), "a b").await;
+
+    // Assert
+    assert_eq!(page.unwrap().data[0].uuid, COMPANY);
+    assert!(!permissions.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn company_permissions_hits_the_permissions_path_and_parses_the_openapi_example() {
     // Arrange
     let server = MockServer::start().await;
