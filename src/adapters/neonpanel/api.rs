@@ -1,19 +1,17 @@
 //! [`NeonPanelApi`] over HTTP (docs/design.md §5, paths of `neonpanel-openapi.json`): one `GET` per
-//! method, retried as [`retry`] decides, every failure normalised to an [`UpstreamError`].
+//! method, retried as [`retry`] decides, every failure normalised to an [`UpstreamError`] as [`answer`] reads it.
 
+mod answer;
 mod retry;
 
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 
+use self::answer::interpret;
 use self::retry::retry_delay;
-use super::truncate_chars;
 use crate::adapters::metrics::Endpoint;
-use crate::adapters::outbound::{
-    Outbound, OutboundError, OutboundRequest, OutboundResponse, Target,
-};
+use crate::adapters::outbound::{Outbound, OutboundRequest, Target};
 use crate::domain::error::{UpstreamError, UpstreamErrorKind};
 use crate::domain::secret::BearerToken;
 use crate::domain::upstream::{
@@ -22,9 +20,6 @@ use crate::domain::upstream::{
     RevenueAndCogs, RevenueQuery, Warehouse, WarehouseHoldings,
 };
 use crate::ports::NeonPanelApi;
-
-/// Upstream messages are cut to this many characters before they reach a tool result.
-const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Where NeonPanel lives and how persistently to call it.
 #[derive(Clone, Debug)]
@@ -319,84 +314,6 @@ fn path_segment(value: &str) -> Result<String, UpstreamError> {
         }
     }
     Ok(out)
-}
-
-/// The outcome of the last attempt, normalised to docs/design.md §5.
-fn interpret<T: DeserializeOwned>(
-    result: Result<OutboundResponse, OutboundError>,
-) -> Result<T, UpstreamError> {
-    let response = result.map_err(|error| match error {
-        OutboundError::Timeout => UpstreamError::new(
-            0,
-            UpstreamErrorKind::Timeout,
-            "NeonPanel did not answer in time",
-        ),
-        OutboundError::Connect(_) => UpstreamError::new(
-            0,
-            UpstreamErrorKind::Unavailable,
-            "could not connect to NeonPanel",
-        ),
-        OutboundError::TooLarge => UpstreamError::new(
-            0,
-            UpstreamErrorKind::BadResponse,
-            "NeonPanel answered with a body too large to read",
-        ),
-        OutboundError::Transport(detail) => UpstreamError::new(
-            0,
-            UpstreamErrorKind::Unavailable,
-            format!(
-                "NeonPanel could not be reached: {}",
-                truncate_chars(&detail, MAX_MESSAGE_CHARS)
-            ),
-        ),
-    })?;
-    if (200..300).contains(&response.status) {
-        return serde_json::from_slice(&response.body).map_err(|e| {
-            UpstreamError::new(
-                response.status,
-                UpstreamErrorKind::BadResponse,
-                format!(
-                    "NeonPanel answered with JSON this server cannot read: {}",
-                    truncate_chars(&e.to_string(), MAX_MESSAGE_CHARS)
-                ),
-            )
-        });
-    }
-    Err(error_from(&response))
-}
-
-/// A non-2xx answer as an [`UpstreamError`]; the message is NeonPanel's own when it gave one.
-fn error_from(response: &OutboundResponse) -> UpstreamError {
-    let status = response.status;
-    let kind = UpstreamErrorKind::from_status(status);
-    let body = serde_json::from_slice::<Value>(&response.body).ok();
-    let message = body
-        .as_ref()
-        .and_then(|b| {
-            ["message", "error_description"]
-                .iter()
-                .find_map(|k| b.get(*k).and_then(Value::as_str))
-        })
-        .filter(|m| !m.trim().is_empty())
-        .map_or_else(
-            || format!("NeonPanel answered HTTP {status}"),
-            |m| truncate_chars(m.trim(), MAX_MESSAGE_CHARS),
-        );
-    let details = match kind {
-        UpstreamErrorKind::ValidationFailed => body
-            .as_ref()
-            .and_then(|b| b.get("errors"))
-            .filter(|e| e.is_object())
-            .cloned(),
-        UpstreamErrorKind::RateLimited => response.retry_after.map(|s| json!({ "retry_after": s })),
-        _ => None,
-    };
-    UpstreamError {
-        status,
-        kind,
-        message,
-        details,
-    }
 }
 
 #[cfg(test)]
