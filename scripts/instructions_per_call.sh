@@ -22,6 +22,10 @@ done
 [ -x "$STUB" ] || { echo "no stub at $STUB: run ../shared/bench/run.sh once" >&2; exit 2; }
 [ -f "$WRK_SCRIPT" ] || { echo "no wrk script at $WRK_SCRIPT" >&2; exit 2; }
 
+for port in $PORT_BASE $((PORT_BASE + 4)); do
+  ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "port $port is taken: set PORT_BASE" >&2; exit 2; }
+done
+
 RUN=$(mktemp -d)
 PIDS=()
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$RUN"; }
@@ -35,7 +39,8 @@ for _ in $(seq 100); do [ -s "$RUN/token" ] && break; sleep 0.1; done
 
 UP=http://127.0.0.1:$PORT_BASE
 PORT=$((PORT_BASE + 4))
-(cd "$RUN" && env -i PATH="$PATH" HOME="$HOME" PORT=$PORT \
+# `exec`: the subshell becomes valgrind (same PID), which callgrind_control needs.
+(cd "$RUN" && exec env -i PATH="$PATH" HOME="$HOME" PORT=$PORT \
   NEONPANEL_OAUTH_ISSUER=$UP NEONPANEL_OAUTH_JWKS_URI=$UP/.well-known/jwks.json \
   NEONPANEL_OAUTH_EXPECTED_AUDIENCE=mcp://neonpanel NEONPANEL_OAUTH_REQUIRED_SCOPES="mcp.read mcp.tools" \
   NEONPANEL_USER_JWT_URL=$UP/auth/user-jwt NEONPANEL_API_BASE=$UP NEONPANEL_OAUTH_TOKEN_URL=$UP/oauth2/token \
@@ -45,7 +50,7 @@ PORT=$((PORT_BASE + 4))
   >"$RUN/server.log" 2>&1) &
 PIDS+=($!)
 for _ in $(seq 600); do curl -s -o /dev/null "127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
-SERVER=$(pgrep -f "callgrind-out-file=$RUN/cg.out" | head -1)
+SERVER=${PIDS[-1]}
 
 export BENCH_TOKEN
 BENCH_TOKEN=$(cat "$RUN/token")
@@ -60,4 +65,5 @@ sleep 1
 IR=$(for f in "$RUN"/cg.out*; do
   callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 done | sort -n | tail -1)
+[[ $IR =~ ^[0-9]+$ && $CALLS =~ ^[0-9]+$ ]] || { echo "callgrind counted nothing (calls: ${CALLS:-none})" >&2; exit 1; }
 echo "$(basename "$BIN"): $CALLS calls, $IR instructions, $((IR / CALLS)) per call"
