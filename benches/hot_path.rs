@@ -1,5 +1,5 @@
 //! Hot-path benchmark: a cached-token `tools/call` through the full stack (salvo, auth hoop with
-//! the real JWKS authenticator, McpService, user-credential cache, the async reqwest client)
+//! the real JWKS authenticator, McpService, user-credential cache, the async outbound client)
 //! against a local stub NeonPanel; plus the cost of one cold and one cached token check.
 //!
 //! Run: `cargo bench --bench hot_path` (BENCH_SECS=5 and BENCH_CONCURRENCY=32 by default).

@@ -1,6 +1,6 @@
-//! The one way this server makes an outbound HTTP call: a shared async `reqwest::Client`
+//! The one way this server makes an outbound HTTP call: one shared async hyper client
 //! (HTTP/1.1 keep-alive pool, `TCP_NODELAY`, explicit timeouts, rustls on aws-lc-rs, no
-//! redirects) driven on the tokio runtime itself, at most `max_inflight` calls at once. Every
+//! redirects; see [`transport`]) driven on the tokio runtime itself, at most `max_inflight` calls at once. Every
 //! upstream adapter (JWKS, token endpoints, the NeonPanel API, probes) goes through
 //! [`Outbound::send`].
 //!
@@ -12,11 +12,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
+use http::header::{HeaderName, LOCATION, RETRY_AFTER};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::adapters::metrics::{Endpoint, Metrics};
+
+mod transport;
 
 /// Responses larger than this are refused rather than buffered.
 const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
@@ -57,7 +59,7 @@ pub enum RequestBody {
 #[derive(Clone, Debug)]
 pub enum Target {
     Text(String),
-    Parsed(reqwest::Url),
+    Parsed(url::Url),
 }
 
 impl From<String> for Target {
@@ -78,8 +80,8 @@ impl From<&String> for Target {
     }
 }
 
-impl From<reqwest::Url> for Target {
-    fn from(url: reqwest::Url) -> Self {
+impl From<url::Url> for Target {
+    fn from(url: url::Url) -> Self {
         Self::Parsed(url)
     }
 }
@@ -182,7 +184,8 @@ pub async fn measure_upstream<F: std::future::Future>(work: F) -> (F::Output, Du
 /// Shared outbound HTTP client; cheap to clone.
 #[derive(Clone)]
 pub struct Outbound {
-    client: reqwest::Client,
+    client: transport::HttpClient,
+    total_timeout: Duration,
     permits: Arc<Semaphore>,
     metrics: Metrics,
 }
@@ -191,18 +194,9 @@ impl Outbound {
     #[must_use]
     pub fn new(config: &OutboundConfig) -> Self {
         let max_inflight = config.max_inflight.max(1);
-        let client = settings(config, max_inflight)
-            .tls_backend_preconfigured(tls_config())
-            .build()
-            // Only the TLS setup can fail; reqwest's own rustls setup (aws-lc-rs, the system
-            // roots) is the fallback, with the same timeouts and no redirects.
-            .or_else(|error| {
-                tracing::error!(%error, "outbound TLS setup failed; using reqwest's");
-                settings(config, max_inflight).build()
-            })
-            .unwrap_or_default();
         Self {
-            client,
+            client: transport::client(config, max_inflight),
+            total_timeout: config.total_timeout,
             permits: Arc::new(Semaphore::new(max_inflight)),
             metrics: Metrics::off(),
         }
@@ -227,7 +221,10 @@ impl Outbound {
             .map_err(|_| OutboundError::Transport("client is shutting down".into()))?;
         let started = std::time::Instant::now();
         let endpoint = request.endpoint;
-        let result = self.execute(request).await;
+        // One deadline for the whole call: connect, send, wait and read.
+        let result = tokio::time::timeout(self.total_timeout, self.execute(request))
+            .await
+            .unwrap_or(Err(OutboundError::Timeout));
         let spent = started.elapsed();
         // One upstream call ends here: its outcome (`result`, with the status) and its
         // duration (`spent`) are known.
@@ -248,7 +245,7 @@ impl Outbound {
         } = request;
         let mut url = match url {
             Target::Parsed(url) => url,
-            Target::Text(text) => reqwest::Url::parse(&text)
+            Target::Text(text) => url::Url::parse(&text)
                 .map_err(|e| OutboundError::Transport(format!("invalid URL: {e}")))?,
         };
         if !query.is_empty() {
@@ -257,130 +254,28 @@ impl Outbound {
                 pairs.append_pair(name, value);
             }
         }
-        let mut builder = match method {
-            Method::Get => self.client.get(url),
-            Method::Post => self.client.post(url),
-        };
-        for (name, value) in headers {
-            let value = HeaderValue::try_from(value)
-                .map_err(|_| OutboundError::Transport(format!("invalid {name} header")))?;
-            let name = HeaderName::try_from(name)
-                .map_err(|_| OutboundError::Transport(format!("invalid header name {name}")))?;
-            builder = builder.header(name, value);
-        }
-        builder = match body {
-            Some(RequestBody::Form(fields)) => builder
-                .header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-                .body(form_encode(&fields)),
-            Some(RequestBody::Json(value)) => {
-                let bytes = serde_json::to_vec(&value)
-                    .map_err(|e| OutboundError::Transport(e.to_string()))?;
-                builder
-                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                    .body(bytes)
-            }
-            None => builder,
-        };
-        let mut response = builder.send().await.map_err(map_error)?;
-        let status = response.status().as_u16();
+        let request = transport::request(method, url, headers, body)?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| transport::map_error(&e))?;
+        let (parts, body) = response.into_parts();
         let header = |name: &HeaderName| {
-            response
-                .headers()
+            parts
+                .headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
         };
         let retry_after = header(&RETRY_AFTER).and_then(|v| v.parse::<u64>().ok());
         let location = header(&LOCATION).map(str::to_owned);
-        let body = read_capped(&mut response).await?;
+        let body = transport::read_capped(&parts.headers, body).await?;
         Ok(OutboundResponse {
-            status,
+            status: parts.status.as_u16(),
             retry_after,
             location,
             body,
         })
-    }
-}
-
-/// Everything but TLS.
-fn settings(config: &OutboundConfig, max_inflight: usize) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .connect_timeout(config.connect_timeout)
-        .timeout(config.total_timeout)
-        // A redirect could carry a bearer token to another host: never follow one.
-        .redirect(reqwest::redirect::Policy::none())
-        // Requests are small and latency-bound: send them at once.
-        .tcp_nodelay(true)
-        // Keep as many idle connections as calls may be in flight, so a burst that ends does
-        // not close connections the next burst would reopen.
-        .pool_max_idle_per_host(max_inflight)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .user_agent(concat!("neonpanel-mcp/", env!("CARGO_PKG_VERSION")))
-}
-
-/// Reads the body chunk by chunk and stops at the cap, so a huge or endless answer never sits
-/// in memory whole.
-async fn read_capped(response: &mut reqwest::Response) -> Result<Vec<u8>, OutboundError> {
-    let limit = usize::try_from(MAX_RESPONSE_BYTES).unwrap_or(usize::MAX);
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
-    {
-        return Err(OutboundError::TooLarge);
-    }
-    let hint = response.content_length().unwrap_or(0).min(64 * 1024);
-    let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await.map_err(map_error)? {
-        if body.len().saturating_add(chunk.len()) > limit {
-            return Err(OutboundError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// rustls on aws-lc-rs (the crypto backend jsonwebtoken also uses) with the Mozilla roots
-/// compiled in, so the container image's CA bundle does not decide whom we trust.
-fn tls_config() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        // aws-lc-rs supports every safe default version: the fallback is never taken.
-        .unwrap_or_else(|_| rustls::ClientConfig::builder())
-        .with_root_certificates(roots)
-        .with_no_client_auth()
-}
-
-/// `application/x-www-form-urlencoded`, as browsers and OAuth servers expect it.
-fn form_encode(fields: &[(String, String)]) -> Vec<u8> {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .finish()
-        .into_bytes()
-}
-
-fn map_error(error: reqwest::Error) -> OutboundError {
-    if error.is_timeout() {
-        return OutboundError::Timeout;
-    }
-    // The full source chain, without the URL (it may carry a query the caller built).
-    let error = error.without_url();
-    let mut detail = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    if error.is_connect() {
-        OutboundError::Connect(detail)
-    } else {
-        OutboundError::Transport(detail)
     }
 }

@@ -62,7 +62,7 @@ pub(super) async fn caller_arn(
     let request = OutboundRequest::get(presign.url())
         .header(AUDIENCE_HEADER, audience)
         .header("accept", "application/json");
-    // The error text of the outbound seam never holds the URL (reqwest's `without_url`).
+    // The error text of the outbound seam never holds the URL (a presigned URL is a credential).
     let response = outbound
         .send(request)
         .await

@@ -47,14 +47,14 @@ impl Default for ApiConfig {
 pub(crate) struct HttpNeonPanelApi {
     config: ApiConfig,
     /// `base_url`, parsed once: a call then only sets its path.
-    base: Option<reqwest::Url>,
+    base: Option<url::Url>,
     outbound: Outbound,
 }
 
 impl HttpNeonPanelApi {
     #[must_use]
     pub(crate) fn new(config: ApiConfig, outbound: Outbound) -> Self {
-        let base = reqwest::Url::parse(&config.base_url)
+        let base = url::Url::parse(&config.base_url)
             .ok()
             .filter(|url| !url.cannot_be_a_base() && url.query().is_none())
             .filter(|url| url.fragment().is_none());
