@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use foldhash::fast::RandomState;
 use mini_moka::sync::Cache;
 
 use super::failure::ToolFailure;
@@ -66,7 +67,7 @@ pub struct Credentials {
     service: Arc<dyn ServiceTokens>,
     api: Arc<dyn NeonPanelApi>,
     /// Accounts each subject reaches, learned from their own company list.
-    reach_cache: Cache<(Subject, Option<String>), AccountReach>,
+    reach_cache: Cache<(Subject, Option<String>), AccountReach, RandomState>,
     /// RFC 9728 protected-resource metadata URL, for `WWW-Authenticate` challenges.
     resource_metadata: String,
 }
@@ -82,7 +83,7 @@ impl Credentials {
         let reach_cache = Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(300))
-            .build();
+            .build_with_hasher(RandomState::default());
         Self {
             users,
             service,

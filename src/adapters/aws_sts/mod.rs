@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use foldhash::fast::RandomState;
 use mini_moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
@@ -89,7 +90,7 @@ pub(crate) struct StsAuthenticator {
     outbound: Outbound,
     clock: Arc<dyn Clock>,
     budget: StsBudget,
-    verdicts: Cache<[u8; 32], Cached>,
+    verdicts: Cache<[u8; 32], Cached, RandomState>,
 }
 
 impl StsAuthenticator {
@@ -99,7 +100,7 @@ impl StsAuthenticator {
         let verdicts = Cache::builder()
             .max_capacity(config.cache_capacity)
             .time_to_live(Duration::from_secs(MAX_PRESIGN_SECS))
-            .build();
+            .build_with_hasher(RandomState::default());
         Self {
             config,
             outbound,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use foldhash::fast::RandomState;
 use mini_moka::sync::Cache;
 use salvo::http::HeaderValue;
 use salvo::http::header::ORIGIN;
@@ -96,7 +97,7 @@ struct Window {
 #[derive(Clone)]
 pub(crate) struct RateLimit {
     per_minute: u32,
-    windows: Cache<String, Arc<Window>>,
+    windows: Cache<String, Arc<Window>, RandomState>,
     /// Take the client address from the last `X-Forwarded-For` entry (the one a load balancer
     /// such as an ALB appends); only behind such a proxy, as clients can forge the header.
     trust_forwarded_for: bool,
@@ -123,7 +124,7 @@ impl RateLimit {
         let windows = Cache::builder()
             .max_capacity(100_000)
             .time_to_idle(Duration::from_secs(120))
-            .build();
+            .build_with_hasher(RandomState::default());
         Self {
             per_minute,
             windows,

@@ -20,6 +20,7 @@ mod tests;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use foldhash::fast::RandomState;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use mini_moka::sync::Cache;
 use sha2::{Digest, Sha256};
@@ -181,7 +182,7 @@ pub struct JwksAuthenticator {
     verifier: Verifier,
     /// SHA-256 of the token → the principal it proved. Values are `Arc`s so a hit clones a
     /// pointer, not the principal's strings, out of the cache.
-    verified: Cache<[u8; 32], Arc<Principal>>,
+    verified: Cache<[u8; 32], Arc<Principal>, RandomState>,
     clock: Arc<dyn Clock>,
     metrics: Metrics,
 }
@@ -216,7 +217,7 @@ impl JwksAuthenticator {
         let verified = Cache::builder()
             .max_capacity(config.token_cache_capacity)
             .time_to_live(config.refresh_interval.min(MAX_VERIFIED_TTL))
-            .build();
+            .build_with_hasher(RandomState::default());
         Ok(Self {
             keys,
             verifier,

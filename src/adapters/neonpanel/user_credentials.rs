@@ -1,7 +1,7 @@
 //! [`UserCredentials`]: the caller's access token exchanged for their NeonPanel credential
 //! (docs/design.md §4), from the first configured source.
 //!
-//! Cache key: subject, sorted scopes, tenant **and the SHA-256 of the access token**. The first
+//! Cache key: the SHA-256 of subject, sorted scopes, tenant **and the access token**. The first
 //! three keep one user's credential from ever serving another; the token hash ties a credential
 //! to the sign-in it was minted for, so a new sign-in (say, after the user's NeonPanel access
 //! changed) is never served a credential derived from an older token. The cost is one exchange
@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use foldhash::fast::RandomState;
 use mini_moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
@@ -97,31 +98,43 @@ pub(crate) struct ExchangedUserCredentials {
     source: Source,
     outbound: Outbound,
     clock: Arc<dyn Clock>,
-    cache: Cache<CacheKey, Cached>,
+    cache: Cache<CacheKey, Cached, RandomState>,
     /// Single flight per key. Never held across an `.await` (STYLE R9).
     in_flight: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
     metrics: Metrics,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct CacheKey {
-    subject: String,
-    scopes: String,
-    tenant: Option<String>,
-    token_sha256: [u8; 32],
-}
+/// One SHA-256 over subject, scopes, tenant and access token, each length-prefixed so no two
+/// different tuples feed the hash the same bytes. A digest rather than the tuple itself: the
+/// key is built on every call, and a digest costs no allocation and is cheap to hash.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct CacheKey([u8; 32]);
 
 impl CacheKey {
     fn of(caller: &Caller, access_token: &BearerToken) -> Self {
         let principal = &caller.principal;
-        Self {
-            subject: principal.subject.as_str().to_owned(),
-            // ScopeSet is a sorted set, so its text form is canonical.
-            scopes: principal.scopes.to_string(),
-            tenant: principal.tenant.as_ref().map(|t| t.as_str().to_owned()),
-            token_sha256: Sha256::digest(access_token.expose().as_bytes()).into(),
+        let mut hasher = Sha256::new();
+        field(&mut hasher, principal.subject.as_str());
+        // ScopeSet is sorted, so the same scopes always feed the same bytes.
+        hasher.update((principal.scopes.iter().count() as u64).to_le_bytes());
+        for scope in principal.scopes.iter() {
+            field(&mut hasher, scope);
         }
+        match &principal.tenant {
+            Some(tenant) => {
+                hasher.update([1]);
+                field(&mut hasher, tenant.as_str());
+            }
+            None => hasher.update([0]),
+        }
+        field(&mut hasher, access_token.expose());
+        Self(hasher.finalize().into())
     }
+}
+
+fn field(hasher: &mut Sha256, text: &str) {
+    hasher.update((text.len() as u64).to_le_bytes());
+    hasher.update(text.as_bytes());
 }
 
 #[derive(Clone)]
@@ -174,7 +187,7 @@ impl ExchangedUserCredentials {
             cache: Cache::builder()
                 .max_capacity(config.max_entries)
                 .time_to_live(MAX_ENTRY_LIFETIME)
-                .build(),
+                .build_with_hasher(RandomState::default()),
             in_flight: Mutex::new(HashMap::new()),
             metrics: Metrics::off(),
         }
@@ -212,14 +225,14 @@ impl ExchangedUserCredentials {
 
     fn flight(&self, key: &CacheKey) -> Flight<'_> {
         let lock = match self.in_flight.lock() {
-            Ok(mut map) => Arc::clone(map.entry(key.clone()).or_default()),
+            Ok(mut map) => Arc::clone(map.entry(*key).or_default()),
             // Poisoned only by a panic elsewhere: fall back to an unshared lock, which costs
             // single flight but never correctness.
             Err(_) => Arc::default(),
         };
         Flight {
             map: &self.in_flight,
-            key: key.clone(),
+            key: *key,
             lock,
         }
     }

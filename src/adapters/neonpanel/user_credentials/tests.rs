@@ -148,6 +148,24 @@ async fn same_subject_with_other_scopes_tenant_or_access_token_is_fetched_again(
     }
 }
 
+#[test]
+fn keys_of_fields_that_concatenate_alike_differ() {
+    // Arrange: each pair feeds the same characters, split differently between the fields.
+    let token = BearerToken::new("at");
+    let pairs = [
+        (caller("ab", "c", None, "at"), caller("a", "bc", None, "at")),
+        (caller("a", "b c", None, "at"), caller("a", "bc", None, "at")),
+        (caller("a", "b", Some("c"), "at"), caller("a", "b c", None, "at")),
+        (caller("a", "b", Some(""), "at"), caller("a", "b", None, "at")),
+    ];
+
+    // Act + Assert
+    for (one, other) in pairs {
+        assert!(CacheKey::of(&one, &token) != CacheKey::of(&other, &token));
+    }
+    assert!(CacheKey::of(&alice(), &token) == CacheKey::of(&alice(), &token));
+}
+
 #[tokio::test]
 async fn evict_makes_the_next_call_fetch_again() {
     // Arrange
