@@ -23,7 +23,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use foldhash::fast::RandomState;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use mini_moka::sync::Cache;
-use sha2::{Digest, Sha256};
 
 use crate::adapters::metrics::{CacheName, Metrics};
 use crate::adapters::outbound::Outbound;
@@ -267,7 +266,7 @@ impl JwksAuthenticator {
         if raw.is_empty() {
             return Err(AuthError::InvalidToken("malformed token"));
         }
-        let digest: [u8; 32] = Sha256::digest(raw.as_bytes()).into();
+        let digest = *token.sha256();
         let now = self.clock.now_unix();
         if let Some(principal) = self.verified.get(&digest) {
             // RFC 7519 §4.1.4: reject on or after exp. Expired entries fall through to full

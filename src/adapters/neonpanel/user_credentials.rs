@@ -104,8 +104,8 @@ pub(crate) struct ExchangedUserCredentials {
     metrics: Metrics,
 }
 
-/// One SHA-256 over subject, scopes, tenant and access token, each length-prefixed so no two
-/// different tuples feed the hash the same bytes. A digest rather than the tuple itself: the
+/// One SHA-256 over subject, scopes, tenant and the access token's SHA-256, each length-prefixed
+/// (the digest is fixed-size) so no two different tuples feed the hash the same bytes. A digest rather than the tuple itself: the
 /// key is built on every call, and a digest costs no allocation and is cheap to hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct CacheKey([u8; 32]);
@@ -127,7 +127,8 @@ impl CacheKey {
             }
             None => hasher.update([0]),
         }
-        field(&mut hasher, access_token.expose());
+        // The token by its digest, which the verifier already computed for this request.
+        hasher.update(access_token.sha256());
         Self(hasher.finalize().into())
     }
 }

@@ -154,9 +154,18 @@ fn keys_of_fields_that_concatenate_alike_differ() {
     let token = BearerToken::new("at");
     let pairs = [
         (caller("ab", "c", None, "at"), caller("a", "bc", None, "at")),
-        (caller("a", "b c", None, "at"), caller("a", "bc", None, "at")),
-        (caller("a", "b", Some("c"), "at"), caller("a", "b c", None, "at")),
-        (caller("a", "b", Some(""), "at"), caller("a", "b", None, "at")),
+        (
+            caller("a", "b c", None, "at"),
+            caller("a", "bc", None, "at"),
+        ),
+        (
+            caller("a", "b", Some("c"), "at"),
+            caller("a", "b c", None, "at"),
+        ),
+        (
+            caller("a", "b", Some(""), "at"),
+            caller("a", "b", None, "at"),
+        ),
     ];
 
     // Act + Assert
