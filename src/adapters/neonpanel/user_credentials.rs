@@ -1,7 +1,7 @@
 //! [`UserCredentials`]: the caller's access token exchanged for their NeonPanel credential
 //! (docs/design.md §4), from the first configured source.
 //!
-//! Cache key: the SHA-256 of subject, sorted scopes, tenant **and the access token**. The first
+//! Cache key: one SHA-256 of subject, sorted scopes, tenant **and the access token**. The first
 //! three keep one user's credential from ever serving another; the token hash ties a credential
 //! to the sign-in it was minted for, so a new sign-in (say, after the user's NeonPanel access
 //! changed) is never served a credential derived from an older token. The cost is one exchange
@@ -104,9 +104,10 @@ pub(crate) struct ExchangedUserCredentials {
     metrics: Metrics,
 }
 
-/// One SHA-256 over subject, scopes, tenant and the access token's SHA-256, each length-prefixed
-/// (the digest is fixed-size) so no two different tuples feed the hash the same bytes. A digest rather than the tuple itself: the
-/// key is built on every call, and a digest costs no allocation and is cheap to hash.
+/// One SHA-256 over subject, scopes, tenant and the access token's SHA-256. The strings are
+/// length-prefixed (the digest is fixed-size), so no two different tuples feed the hash the same
+/// bytes. A digest rather than the tuple itself: the key is built on every call, and a digest
+/// costs no allocation and is cheap to hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct CacheKey([u8; 32]);
 
