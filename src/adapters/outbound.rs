@@ -1,8 +1,8 @@
 //! The one way this server makes an outbound HTTP call: one shared async hyper client
 //! (HTTP/1.1 keep-alive pool, `TCP_NODELAY`, explicit timeouts, rustls on aws-lc-rs, no
-//! redirects; see [`transport`]) driven on the tokio runtime itself, at most `max_inflight` calls at once. Every
-//! upstream adapter (JWKS, token endpoints, the NeonPanel API, probes) goes through
-//! [`Outbound::send`].
+//! redirects; see [`transport`]) driven on the tokio runtime itself, at most `max_inflight`
+//! calls at once. Every upstream adapter (JWKS, token endpoints, the NeonPanel API, probes)
+//! goes through [`Outbound::send`].
 //!
 //! Why async: a blocking client needs one OS thread per call in flight. Under load that meant
 //! hundreds of threads, futex wake-ups on every hand-off and a hop between pools per call; a
