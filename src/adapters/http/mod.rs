@@ -7,6 +7,7 @@ mod body;
 mod caller;
 mod challenge;
 mod connections;
+mod event_stream;
 mod health;
 mod limits;
 mod rebinding;

@@ -1,13 +1,12 @@
 //! Writing JSON-RPC replies: as `application/json`, or as a one-event SSE stream for a client
 //! that accepts only `text/event-stream`.
 
-use std::convert::Infallible;
-
 use futures_util::stream;
-use salvo::http::header::{ACCEPT, CACHE_CONTROL, HeaderValue};
+use salvo::http::header::ACCEPT;
 use salvo::prelude::*;
-use salvo::sse::{self, SseEvent};
 use serde::Serialize;
+
+use super::event_stream;
 
 use crate::protocol::ReplyStatus;
 
@@ -47,10 +46,8 @@ pub(super) fn write(res: &mut Response, status: StatusCode, body: &impl Serializ
     res.status_code(status);
     let text = serde_json::to_string(body).unwrap_or_else(|_| "null".to_owned());
     if sse_only {
-        let event = SseEvent::default().name("message").text(text);
-        sse::stream(res, stream::iter([Ok::<_, Infallible>(event)]));
-        res.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let event = event_stream::event("message", &text);
+        event_stream::stream(res, stream::iter([event]));
     } else {
         res.render(Text::Json(text));
     }

@@ -3,17 +3,16 @@
 //! JSON-RPC response travels on the stream. Used by Bedrock's Inline Agent (Python
 //! `mcp.client.sse.sse_client`) and older clients.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use futures_util::{StreamExt, stream};
-use salvo::http::header::{CACHE_CONTROL, HeaderValue};
+use salvo::http::header::HeaderValue;
 use salvo::prelude::*;
-use salvo::sse::{SseEvent, SseKeepAlive};
 use serde_json::json;
 
 use super::caller::CallerDepotExt;
+use super::event_stream::{self, KeepAlive};
 use super::reply::status_of;
 use super::streamable::read_body;
 use super::{HttpState, McpFacts};
@@ -79,9 +78,7 @@ impl Handler for SseOpen {
         tracing::info!(session = %id, subject = %caller.principal.subject, "SSE session opened");
         // The endpoint is relative (docs/design.md §2): clients resolve it against the URL they used,
         // which keeps it right behind proxies that rewrite the host.
-        let endpoint = SseEvent::default()
-            .name("endpoint")
-            .text(format!("/messages?sessionId={id}"));
+        let endpoint = event_stream::event("endpoint", &format!("/messages?sessionId={id}"));
         let guard = CloseOnDrop {
             bus: Arc::clone(&self.state.bus),
             id,
@@ -89,17 +86,10 @@ impl Handler for SseOpen {
         let open = self.state.metrics.sse_session();
         let messages = inbox.map(move |message| {
             let _alive = (&guard, &open);
-            SseEvent::default().name("message").text(message)
+            event_stream::event("message", &message)
         });
-        let events = stream::once(async { endpoint })
-            .chain(messages)
-            .map(Ok::<_, Infallible>);
-        SseKeepAlive::new(events)
-            .max_interval(self.state.settings.heartbeat)
-            .comment("heartbeat")
-            .stream(res);
-        res.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let events = stream::iter([endpoint]).chain(messages);
+        event_stream::stream(res, KeepAlive::new(events, self.state.settings.heartbeat));
         res.headers_mut()
             .insert("x-accel-buffering", HeaderValue::from_static("no"));
     }
