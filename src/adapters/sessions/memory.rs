@@ -23,9 +23,13 @@ struct Entry {
     tx: mpsc::Sender<String>,
 }
 
+/// Keyed by random ids the server made; hashed with foldhash like the in-memory caches (two
+/// lookups per `POST /messages`), seeded per process.
+type Sessions = HashMap<SessionId, Entry, foldhash::fast::RandomState>;
+
 #[derive(Default)]
 pub struct MemorySessionBus {
-    sessions: Mutex<HashMap<SessionId, Entry>>,
+    sessions: Mutex<Sessions>,
 }
 
 impl MemorySessionBus {
@@ -45,7 +49,7 @@ impl MemorySessionBus {
         self.len() == 0
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<SessionId, Entry>) -> T) -> Result<T, BusError> {
+    fn with<T>(&self, f: impl FnOnce(&mut Sessions) -> T) -> Result<T, BusError> {
         let mut map = self
             .sessions
             .lock()
@@ -94,7 +98,7 @@ impl SessionBus for MemorySessionBus {
 
     async fn close_all(&self) {
         // Dropping the senders ends every inbox stream, which ends every SSE response.
-        let _ = self.with(HashMap::clear);
+        let _ = self.with(Sessions::clear);
     }
 }
 
