@@ -4,6 +4,9 @@
 # Use it to compare two builds (README "Performance").
 #
 #   scripts/instructions_per_call.sh [BIN]        # default: target/release/neonpanel-mcp
+#   TRANSPORT=sse scripts/instructions_per_call.sh  # the same call as POST /messages of one
+#                                                   # legacy SSE session, answered on its stream
+#   CALLGRIND_OUT=cg.out ...                        # keep callgrind's profile for callgrind_annotate
 #
 # Needs valgrind, wrk, openssl and the shared bench's upstream stub, built by one run of
 # ../shared/bench/run.sh (it lives in $BENCH_OUT/target/release/bench-upstream). The stub and
@@ -16,7 +19,9 @@ STUB=$BENCH_OUT/target/release/bench-upstream
 WRK_SCRIPT=$(dirname "$0")/../../shared/bench/wrk/mcp_call.lua
 PORT_BASE=${PORT_BASE:-28080}
 SECONDS_MEASURED=${SECONDS_MEASURED:-10}
-for tool in valgrind callgrind_control callgrind_annotate wrk openssl; do
+TRANSPORT=${TRANSPORT:-mcp}
+[[ $TRANSPORT == mcp || $TRANSPORT == sse ]] || { echo "TRANSPORT is mcp or sse" >&2; exit 2; }
+for tool in valgrind callgrind_control callgrind_annotate wrk openssl curl; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
 done
 [ -x "$STUB" ] || { echo "no stub at $STUB: run ../shared/bench/run.sh once" >&2; exit 2; }
@@ -54,10 +59,20 @@ SERVER=${PIDS[-1]}
 
 export BENCH_TOKEN
 BENCH_TOKEN=$(cat "$RUN/token")
+URL=http://127.0.0.1:$PORT/mcp
+if [[ $TRANSPORT == sse ]]; then
+  # One session: its stream stays open (read by curl) while wrk posts the calls to /messages.
+  curl -sN -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$PORT/sse" >"$RUN/stream" &
+  PIDS+=($!)
+  for _ in $(seq 100); do grep -q 'sessionId=' "$RUN/stream" 2>/dev/null && break; sleep 0.1; done
+  SESSION=$(grep -o 'sessionId=[0-9a-f]*' "$RUN/stream" | head -1)
+  [[ -n $SESSION ]] || { echo "no SSE session opened" >&2; exit 1; }
+  URL=http://127.0.0.1:$PORT/messages?$SESSION
+fi
 # Warm-up: verified token, user JWT and the upstream connections are cached after it.
-wrk -t1 -c4 -d3s -s "$WRK_SCRIPT" "http://127.0.0.1:$PORT/mcp" >/dev/null
+wrk -t1 -c4 -d3s -s "$WRK_SCRIPT" "$URL" >/dev/null
 callgrind_control -i on "$SERVER" >/dev/null 2>&1
-CALLS=$(wrk -t1 -c4 -d"${SECONDS_MEASURED}s" -s "$WRK_SCRIPT" "http://127.0.0.1:$PORT/mcp" |
+CALLS=$(wrk -t1 -c4 -d"${SECONDS_MEASURED}s" -s "$WRK_SCRIPT" "$URL" |
   awk '/requests in/ {print $1}')
 callgrind_control -i off "$SERVER" >/dev/null 2>&1
 callgrind_control -d "$SERVER" >/dev/null 2>&1
@@ -65,5 +80,6 @@ sleep 1
 IR=$(for f in "$RUN"/cg.out*; do
   callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 done | sort -n | tail -1)
+if [[ -n ${CALLGRIND_OUT:-} ]]; then cp "$(ls -S "$RUN"/cg.out* | head -1)" "$CALLGRIND_OUT"; fi
 [[ $IR =~ ^[0-9]+$ && $CALLS =~ ^[0-9]+$ ]] || { echo "callgrind counted nothing (calls: ${CALLS:-none})" >&2; exit 1; }
-echo "$(basename "$BIN"): $CALLS calls, $IR instructions, $((IR / CALLS)) per call"
+echo "$(basename "$BIN") ($TRANSPORT): $CALLS calls, $IR instructions, $((IR / CALLS)) per call"
