@@ -146,17 +146,32 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_heartbeat_only_after_an_idle_interval() {
+        let every = Duration::from_secs(10);
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
         let events = Box::pin(stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|event| (event, rx))
         }));
-        let mut stream = KeepAlive::new(events, Duration::from_secs(10));
+        let mut stream = KeepAlive::new(events, every);
+        // An event 5 s in restarts the interval: the heartbeat comes 10 s after it, not 5.
+        tokio::time::advance(Duration::from_secs(5)).await;
         let first = event("message", "1");
         tx.send(first.clone()).ok();
         assert_eq!(stream.next().await, Some(first));
-        let started = Instant::now();
+        let since_event = Instant::now();
         assert_eq!(stream.next().await.as_deref(), Some(HEARTBEAT));
-        assert_eq!(started.elapsed(), Duration::from_secs(10));
+        assert_eq!(
+            since_event.elapsed(),
+            every,
+            "a full interval after the event"
+        );
+        // A heartbeat restarts it too: the next one is another full interval away.
+        let since_heartbeat = Instant::now();
+        assert_eq!(stream.next().await.as_deref(), Some(HEARTBEAT));
+        assert_eq!(
+            since_heartbeat.elapsed(),
+            every,
+            "a full interval after the heartbeat"
+        );
         tokio::time::advance(Duration::from_secs(9)).await;
         let second = event("message", "2");
         tx.send(second.clone()).ok();
