@@ -72,9 +72,15 @@ fi
 # Warm-up: verified token, user JWT and the upstream connections are cached after it.
 wrk -t1 -c4 -d3s -s "$WRK_SCRIPT" "$URL" >/dev/null
 callgrind_control -i on "$SERVER" >/dev/null 2>&1
-CALLS=$(wrk -t1 -c4 -d"${SECONDS_MEASURED}s" -s "$WRK_SCRIPT" "$URL" |
-  awk '/requests in/ {print $1}')
+WRK_OUT=$(wrk -t1 -c4 -d"${SECONDS_MEASURED}s" -s "$WRK_SCRIPT" "$URL")
 callgrind_control -i off "$SERVER" >/dev/null 2>&1
+# A refused call (a closed session, a 401) costs less than a real one: count only clean runs.
+if grep -qE 'Non-2xx|Socket errors' <<<"$WRK_OUT"; then
+  echo "wrk saw failed calls, nothing counted:" >&2
+  grep -E 'Non-2xx|Socket errors' <<<"$WRK_OUT" >&2
+  exit 1
+fi
+CALLS=$(awk '/requests in/ {print $1}' <<<"$WRK_OUT")
 callgrind_control -d "$SERVER" >/dev/null 2>&1
 sleep 1
 IR=$(for f in "$RUN"/cg.out*; do
