@@ -19,47 +19,13 @@ set -euo pipefail
 
 BIN=$(realpath "${1:-target/release/neonpanel-mcp}")
 OUT=${OUT:-$(dirname "$0")/../link/hot-symbols.txt}
-BENCH_OUT=${BENCH_OUT:-${XDG_CACHE_HOME:-$HOME/.cache}/neonpanel-bench}
-STUB=$BENCH_OUT/target/release/bench-upstream
-WRK_SCRIPT=$(dirname "$0")/../../shared/bench/wrk/mcp_call.lua
 PORT_BASE=${PORT_BASE:-28180}
-for tool in valgrind callgrind_control wrk openssl curl nm python3; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
-done
-[ -x "$STUB" ] || { echo "no stub at $STUB: run ../shared/bench/run.sh once" >&2; exit 2; }
-[ -f "$WRK_SCRIPT" ] || { echo "no wrk script at $WRK_SCRIPT" >&2; exit 2; }
-for port in $PORT_BASE $((PORT_BASE + 4)); do
-  ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "port $port is taken: set PORT_BASE" >&2; exit 2; }
-done
+# shellcheck source=scripts/callgrind_lib.sh
+. "$(dirname "$0")/callgrind_lib.sh"
+callgrind_prepare nm python3
+start_stub
+start_server_under_callgrind --demangle=no --dump-instr=no
 
-RUN=$(mktemp -d)
-PIDS=()
-cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$RUN"; }
-trap cleanup EXIT
-
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$RUN/key.pem" 2>/dev/null
-UPSTREAM_ADDR=127.0.0.1:$PORT_BASE UPSTREAM_KEY_PEM=$RUN/key.pem UPSTREAM_TOKEN_FILE=$RUN/token \
-  UPSTREAM_DELAY_MS=0 "$STUB" >"$RUN/stub.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do [ -s "$RUN/token" ] && break; sleep 0.1; done
-
-UP=http://127.0.0.1:$PORT_BASE
-PORT=$((PORT_BASE + 4))
-# `exec`: the subshell becomes valgrind (same PID), which callgrind_control needs.
-(cd "$RUN" && exec env -i PATH="$PATH" HOME="$HOME" PORT=$PORT \
-  NEONPANEL_OAUTH_ISSUER=$UP NEONPANEL_OAUTH_JWKS_URI=$UP/.well-known/jwks.json \
-  NEONPANEL_OAUTH_EXPECTED_AUDIENCE=mcp://neonpanel NEONPANEL_OAUTH_REQUIRED_SCOPES="mcp.read mcp.tools" \
-  NEONPANEL_USER_JWT_URL=$UP/auth/user-jwt NEONPANEL_API_BASE=$UP NEONPANEL_OAUTH_TOKEN_URL=$UP/oauth2/token \
-  NEONPANEL_CLIENT_ID=bench-client NEONPANEL_CLIENT_SECRET=bench-secret LOG_LEVEL=warn \
-  MCP_RESOURCE_URL=http://127.0.0.1:$PORT/mcp RATE_LIMIT_PER_MINUTE=1000000000 \
-  MAX_CONNECTIONS_PER_IP=0 NEONPANEL_MAX_INFLIGHT=1024 \
-  valgrind --tool=callgrind --demangle=no --dump-instr=no --callgrind-out-file="$RUN/cg.out" \
-  "$BIN" serve >"$RUN/server.log" 2>&1) &
-PIDS+=($!)
-SERVER=$!
-for _ in $(seq 600); do curl -s -o /dev/null "127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
-
-TOKEN=$(cat "$RUN/token")
 URL=http://127.0.0.1:$PORT/mcp
 mcp() {
   curl -sf -o /dev/null -X POST "$1" -H "Authorization: Bearer $TOKEN" \
@@ -76,11 +42,7 @@ mcp "$URL" "$CALL"
 export BENCH_TOKEN=$TOKEN
 wrk -t1 -c16 -d3s -s "$WRK_SCRIPT" "$URL" >/dev/null
 # One legacy SSE session: its stream stays open while a call is posted to /messages.
-curl -sN -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/sse" >"$RUN/stream" &
-PIDS+=($!)
-for _ in $(seq 100); do grep -q 'sessionId=' "$RUN/stream" 2>/dev/null && break; sleep 0.1; done
-SESSION=$(grep -o 'sessionId=[0-9a-f-]*' "$RUN/stream" | head -1)
-[[ -n $SESSION ]] || { echo "no SSE session opened" >&2; exit 1; }
+open_sse_session
 curl -s -o /dev/null -X POST "http://127.0.0.1:$PORT/messages?$SESSION" \
   -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$CALL"
 # Many calls in flight: what a slow NeonPanel makes the server do (pool growth, timers).
