@@ -133,7 +133,6 @@ impl Handler for AuthHoop {
         match verified {
             Ok(caller) => {
                 depot.set_caller(caller);
-                ctrl.call_next(req, depot, res).await;
             }
             Err(refusal) => {
                 self.refuse(req, depot, res, refusal);

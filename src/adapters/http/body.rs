@@ -64,7 +64,7 @@ impl Handler for ReadBody {
     async fn handle(
         &self,
         req: &mut Request,
-        depot: &mut Depot,
+        _depot: &mut Depot,
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
@@ -108,14 +108,9 @@ impl Handler for ReadBody {
                 ))
             }
         };
-        match refusal {
-            None => {
-                ctrl.call_next(req, depot, res).await;
-            }
-            Some((status, message)) => {
-                ctrl.skip_rest();
-                refuse(res, status, message);
-            }
+        if let Some((status, message)) = refusal {
+            ctrl.skip_rest();
+            refuse(res, status, message);
         }
     }
 }

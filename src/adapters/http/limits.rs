@@ -61,7 +61,7 @@ impl Handler for OriginGuard {
     async fn handle(
         &self,
         req: &mut Request,
-        depot: &mut Depot,
+        _depot: &mut Depot,
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
@@ -72,10 +72,8 @@ impl Handler for OriginGuard {
                 tracing::info!(origin, "request from a disallowed Origin refused");
                 refuse(req, res, StatusCode::FORBIDDEN, "Origin not allowed");
                 ctrl.skip_rest();
-                return;
             }
         }
-        ctrl.call_next(req, depot, res).await;
     }
 }
 
@@ -296,7 +294,7 @@ impl Handler for ConcurrencyLimit {
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
-        let Ok(_permit) = self.permits.try_acquire() else {
+        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
             res.headers_mut()
                 .insert("retry-after", HeaderValue::from_static("1"));
             refuse(
@@ -308,7 +306,9 @@ impl Handler for ConcurrencyLimit {
             ctrl.skip_rest();
             return;
         };
-        ctrl.call_next(req, depot, res).await;
+        // Held until salvo drops the depot, after the last handler: salvo runs the rest of
+        // the chain once this hoop returns, and this hoop's future is gone while it waits.
+        depot.insert_typed(permit);
     }
 }
 

@@ -101,12 +101,11 @@ impl Handler for HostGuard {
     async fn handle(
         &self,
         req: &mut Request,
-        depot: &mut Depot,
+        _depot: &mut Depot,
         res: &mut Response,
         ctrl: &mut FlowCtrl,
     ) {
         if self.check == HostCheck::Off || ANY_HOST_PATHS.contains(&req.uri().path()) {
-            ctrl.call_next(req, depot, res).await;
             return;
         }
         let authority = match req.headers().get(HOST) {
@@ -122,9 +121,7 @@ impl Handler for HostGuard {
                 "Host not allowed: this server answers only under its own name (ALLOWED_HOSTS)",
             );
             ctrl.skip_rest();
-            return;
         }
-        ctrl.call_next(req, depot, res).await;
     }
 }
 
