@@ -9,10 +9,12 @@
 //! waiting async call costs a few hundred bytes of future instead (see the README,
 //! *Performance*).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderName, LOCATION, RETRY_AFTER};
+use hyper_util::client::legacy::ResponseFuture;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
@@ -184,7 +186,7 @@ pub async fn measure_upstream<F: std::future::Future>(work: F) -> (F::Output, Du
 /// Shared outbound HTTP client; cheap to clone.
 #[derive(Clone)]
 pub struct Outbound {
-    client: transport::HttpClient,
+    clients: transport::Clients,
     total_timeout: Duration,
     permits: Arc<Semaphore>,
     metrics: Metrics,
@@ -195,7 +197,7 @@ impl Outbound {
     pub fn new(config: &OutboundConfig) -> Self {
         let max_inflight = config.max_inflight.max(1);
         Self {
-            client: transport::client(config, max_inflight),
+            clients: transport::Clients::new(config, max_inflight),
             total_timeout: config.total_timeout,
             permits: Arc::new(Semaphore::new(max_inflight)),
             metrics: Metrics::off(),
@@ -211,30 +213,44 @@ impl Outbound {
 
     /// Sends `request` and reads its whole answer (at most 8 MiB).
     ///
+    /// The request is turned into hyper's before the returned future first runs (nothing is
+    /// sent until it does), so what waits on the upstream holds hyper's pending response and
+    /// a timer, not a second copy of the URL, headers and body (README "Performance").
+    ///
     /// # Errors
     /// [`OutboundError`] when no HTTP answer arrived in time or at all.
-    pub async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| OutboundError::Transport("client is shutting down".into()))?;
-        let started = std::time::Instant::now();
+    pub fn send(
+        &self,
+        request: OutboundRequest,
+    ) -> impl Future<Output = Result<OutboundResponse, OutboundError>> + Send + '_ {
         let endpoint = request.endpoint;
-        // One deadline for the whole call: connect, send, wait and read.
-        let result = tokio::time::timeout(self.total_timeout, self.execute(request))
-            .await
-            .unwrap_or(Err(OutboundError::Timeout));
-        let spent = started.elapsed();
-        // One upstream call ends here: its outcome (`result`, with the status) and its
-        // duration (`spent`) are known.
-        self.metrics.upstream(endpoint, &result, spent);
-        let micros = u64::try_from(spent.as_micros()).unwrap_or(u64::MAX);
-        let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(micros)));
-        result
+        let pending = self.start(request);
+        async move {
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| OutboundError::Transport("client is shutting down".into()))?;
+            let started = std::time::Instant::now();
+            let result = match pending {
+                // One deadline for the whole call: connect, send, wait and read.
+                Ok(pending) => tokio::time::timeout(self.total_timeout, receive(pending))
+                    .await
+                    .unwrap_or(Err(OutboundError::Timeout)),
+                Err(refused) => Err(refused),
+            };
+            let spent = started.elapsed();
+            // One upstream call ends here: its outcome (`result`, with the status) and its
+            // duration (`spent`) are known.
+            self.metrics.upstream(endpoint, &result, spent);
+            let micros = u64::try_from(spent.as_micros()).unwrap_or(u64::MAX);
+            let _ = UPSTREAM_MICROS.try_with(|total| total.set(total.get().saturating_add(micros)));
+            result
+        }
     }
 
-    async fn execute(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+    /// hyper's request for `request`, on the client for its kind of body; not yet sent.
+    fn start(&self, request: OutboundRequest) -> Result<ResponseFuture, OutboundError> {
         let OutboundRequest {
             method,
             url,
@@ -254,28 +270,28 @@ impl Outbound {
                 pairs.append_pair(name, value);
             }
         }
-        let request = transport::request(method, url, headers, body)?;
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| transport::map_error(&e))?;
-        let (parts, body) = response.into_parts();
-        let header = |name: &HeaderName| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let retry_after = header(&RETRY_AFTER).and_then(|v| v.parse::<u64>().ok());
-        let location = header(&LOCATION).map(str::to_owned);
-        let body = transport::read_capped(&parts.headers, body).await?;
-        Ok(OutboundResponse {
-            status: parts.status.as_u16(),
-            retry_after,
-            location,
-            body,
-        })
+        self.clients.request(method, url, headers, body)
     }
+}
+
+/// Waits for the answer to `pending` and reads it whole.
+async fn receive(pending: ResponseFuture) -> Result<OutboundResponse, OutboundError> {
+    let response = pending.await.map_err(|e| transport::map_error(&e))?;
+    let (parts, body) = response.into_parts();
+    let header = |name: &HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let retry_after = header(&RETRY_AFTER).and_then(|v| v.parse::<u64>().ok());
+    let location = header(&LOCATION).map(str::to_owned);
+    let body = transport::read_capped(&parts.headers, body).await?;
+    Ok(OutboundResponse {
+        status: parts.status.as_u16(),
+        retry_after,
+        location,
+        body,
+    })
 }
