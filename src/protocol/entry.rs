@@ -95,7 +95,9 @@ where
     let summary = Summary::of(&body);
     let exchange = match body {
         Value::Array(items) => match batch_version(post.transport, items.is_empty()) {
-            Ok(version) => batch(version, items, &mut dispatch).await,
+            // Boxed: only a batch needs the batch's state, and inline every single call
+            // waiting on NeonPanel would keep room for it.
+            Ok(version) => Box::pin(batch(version, items, &mut dispatch)).await,
             Err(refusal) => Exchange::Answer(refusal),
         },
         single => one(post.transport, single, &mut dispatch).await,

@@ -29,11 +29,15 @@ impl McpPost {
 }
 
 /// Reads the body within the configured limit: 413 past it.
+///
+/// The read runs in its own allocation: salvo's read future is about 550 bytes, and a handler
+/// that awaited it inline would keep that room for as long as its call then waits on
+/// NeonPanel (README "Performance", where the memory goes).
 pub(super) async fn read_body(
     req: &mut Request,
     limit: usize,
 ) -> Result<&[u8], (StatusCode, RpcError)> {
-    match req.payload_with_max_size(limit).await {
+    match Box::pin(req.payload_with_max_size(limit)).await {
         Ok(bytes) => Ok(bytes),
         Err(ParseError::PayloadTooLarge) => Err((
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::catalogue::Catalogue;
 use super::tool::{Tool, ToolContext, ToolOutput};
-use crate::app::credentials::Credentials;
+use crate::app::credentials::{Credentials, Grant};
 use crate::app::failure::ToolFailure;
 use crate::domain::pagination::PageSize;
 use crate::domain::policy::ToolPolicy;
@@ -125,21 +125,39 @@ impl ToolRunner {
             page_size: self.page_size,
             urls: &self.record_urls,
         };
-        let grant = self.credentials.grant(caller, &policy).await?;
+        // The credential is obtained, and a 401 retried, in allocations of their own: this
+        // future stays alive while the tool waits on NeonPanel, and inline it would keep room
+        // for an exchange with the identity provider that a cached credential never makes
+        // (README "Performance", where the memory goes).
+        let grant = Box::pin(self.credentials.grant(caller, &policy)).await?;
         match tool.run(cx, &grant, input).await {
             Err(failure) if failure.code == FailureCode::Unauthorized => {
-                self.credentials.evict(caller, &grant).await;
-                let fresh = self.credentials.grant(caller, &policy).await?;
-                tool.run(cx, &fresh, input).await.map_err(|failure| {
-                    if failure.code == FailureCode::Unauthorized {
-                        self.credentials.reauthenticate(failure)
-                    } else {
-                        failure
-                    }
-                })
+                Box::pin(self.run_again(caller, &policy, &grant, cx, tool, input)).await
             }
             other => other,
         }
+    }
+
+    /// After NeonPanel answered 401 to `grant`: evicts it and runs `tool` once more with a
+    /// fresh credential.
+    async fn run_again<T: Tool>(
+        &self,
+        caller: &Caller,
+        policy: &ToolPolicy,
+        grant: &Grant,
+        cx: ToolContext<'_>,
+        tool: &T,
+        input: &T::Input,
+    ) -> Result<ToolOutput, ToolFailure> {
+        self.credentials.evict(caller, grant).await;
+        let fresh = self.credentials.grant(caller, policy).await?;
+        tool.run(cx, &fresh, input).await.map_err(|failure| {
+            if failure.code == FailureCode::Unauthorized {
+                self.credentials.reauthenticate(failure)
+            } else {
+                failure
+            }
+        })
     }
 }
 
