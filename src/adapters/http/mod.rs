@@ -114,10 +114,7 @@ pub(crate) fn router(state: &Arc<HttpState>) -> Router {
     let mut origins = settings.allowed_origins.clone();
     origins.extend(settings.cors_allowed_origins.iter().cloned());
     let mut router = Router::new()
-        .hoop(access::request_id())
-        .hoop(access::AccessLog {
-            metrics: state.metrics.clone(),
-        })
+        .hoop(access::AccessLog::new(state.metrics.clone()))
         .hoop(rebinding::HostGuard::new(settings.allowed_hosts.clone()))
         .hoop(limits::OriginGuard::new(
             origins,
