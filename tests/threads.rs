@@ -10,28 +10,25 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use neonpanel_mcp::domain::secret::Secret;
-use neonpanel_mcp::startup::config::Settings;
 use neonpanel_mcp::startup::wiring::App;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
+
+use self::load::{identity_provider, open_files_limit, settings, token};
 
 const CALLS: usize = 500;
 const UPSTREAM_DELAY: Duration = Duration::from_millis(400);
 /// Threads the burst may add on top of what the process had before it: a blocking client
 /// would add one per call in flight (hundreds).
 const MAX_EXTRA_THREADS: usize = 16;
-
-const ISSUER: &str = "https://issuer.test";
-const AUDIENCE: &str = "http://127.0.0.1/mcp";
-const RSA_PRIVATE: &[u8] = include_bytes!("../fixtures/rsa_private.pem");
-const COMPONENTS: &str = include_str!("../fixtures/jwk_components.json");
 
 /// `Threads:` of `/proc/self/status`.
 fn os_threads() -> usize {
@@ -41,76 +38,6 @@ fn os_threads() -> usize {
         .find_map(|line| line.strip_prefix("Threads:"))
         .and_then(|n| n.trim().parse().ok())
         .expect("a Threads line")
-}
-
-/// Open files the test needs: each call holds a client socket, a server socket, an upstream
-/// socket and wiremock's end of it.
-fn open_files_limit() -> usize {
-    let limits = std::fs::read_to_string("/proc/self/limits").expect("procfs");
-    limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))
-        .and_then(|line| line.split_whitespace().nth(3))
-        .and_then(|soft| soft.parse().ok())
-        .unwrap_or(usize::MAX)
-}
-
-fn token() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let claims = json!({
-        "iss": ISSUER, "sub": "alice", "aud": AUDIENCE, "iat": now, "exp": now + 3600,
-        "scope": "openid neonpanel:read",
-    });
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some("rsa-1".into());
-    jsonwebtoken::encode(
-        &header,
-        &claims,
-        &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
-    )
-    .unwrap()
-}
-
-fn jwks() -> Value {
-    let components: Value = serde_json::from_str(COMPONENTS).unwrap();
-    let mut key = components["rsa"].clone();
-    key["kid"] = json!("rsa-1");
-    key["alg"] = json!("RS256");
-    key["use"] = json!("sig");
-    json!({ "keys": [key] })
-}
-
-async fn upstream() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/jwks"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks()))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/user-jwt"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"user_jwt": "u", "expires_in": 900})),
-        )
-        .mount(&server)
-        .await;
-    let companies = json!({
-        "current_page": 1, "per_page": 25, "last_page": 1,
-        "data": [{"uuid": "acme", "name": "Acme"}],
-    });
-    Mock::given(method("GET"))
-        .and(path("/api/v1/companies"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(companies)
-                .set_delay(UPSTREAM_DELAY),
-        )
-        .mount(&server)
-        .await;
-    server
 }
 
 async fn call(http: &reqwest::Client, url: &str, token: &str) -> Value {
@@ -140,27 +67,23 @@ async fn five_hundred_slow_tool_calls_in_flight_need_no_extra_threads() {
         "this test needs `ulimit -n` of at least {}",
         4 * CALLS + 256
     );
-    let upstream = upstream().await;
+    // The identity provider and NeonPanel, whose company list takes UPSTREAM_DELAY.
+    let upstream = identity_provider().await;
+    let companies = json!({
+        "current_page": 1, "per_page": 25, "last_page": 1,
+        "data": [{"uuid": "acme", "name": "Acme"}],
+    });
+    Mock::given(method("GET"))
+        .and(path("/api/v1/companies"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(companies)
+                .set_delay(UPSTREAM_DELAY),
+        )
+        .mount(&upstream)
+        .await;
     let base = upstream.uri();
-    let settings = Settings {
-        host: Some("127.0.0.1".into()),
-        port: Some("0".into()),
-        oauth_issuer: Some(ISSUER.into()),
-        oauth_jwks_uri: Some(format!("{base}/jwks")),
-        oauth_required_scopes: Some("neonpanel:read".into()),
-        resource_url: Some(AUDIENCE.into()),
-        api_base: Some(base.clone()),
-        user_jwt_url: Some(format!("{base}/oauth2/user-jwt")),
-        oauth_token_url: Some(format!("{base}/oauth2/token")),
-        client_id: Some("mcp-server".into()),
-        client_secret: Some(Secret::new("test-only-secret")),
-        http_timeout_ms: Some("30000".into()),
-        max_inflight: Some("1024".into()),
-        rate_limit_per_minute: Some("0".into()),
-        // All 500 connections come from 127.0.0.1, as from a load balancer: no per-IP cap.
-        max_connections_per_ip: Some("0".into()),
-        ..Settings::default()
-    };
+    let settings = settings(&base, &base);
     let config = settings.validate().expect("valid settings");
     let app = App::build(&config).await.expect("app builds");
     let url = format!("http://{}/mcp", app.local_addr());
